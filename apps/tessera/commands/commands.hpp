@@ -1,0 +1,11 @@
+// Registration of the tessera subcommands. Each register* function adds one command group and
+// sets exitCode when its command runs; main() calls registerAll().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace tessera::cli {
+
+void registerAll(CLI::App& app, int& exitCode);
+
+}  // namespace tessera::cli

@@ -1,0 +1,102 @@
+#include "common/time_format.hpp"
+
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace tessera {
+
+std::string formatUnixRfc3339(std::int64_t unixSeconds) {
+  std::time_t t = static_cast<std::time_t>(unixSeconds);
+  std::tm tm{};
+  if (gmtime_r(&t, &tm) == nullptr) {
+    return std::to_string(unixSeconds);
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string formatRfc3339(SystemTime t) {
+  return formatUnixRfc3339(toUnixSeconds(t));
+}
+
+namespace {
+bool readInt(std::string_view s, std::size_t pos, std::size_t len, int& out) {
+  if (pos + len > s.size()) {
+    return false;
+  }
+  for (std::size_t i = pos; i < pos + len; ++i) {
+    if (s[i] < '0' || s[i] > '9') {
+      return false;
+    }
+  }
+  auto [p, ec] = std::from_chars(s.data() + pos, s.data() + pos + len, out);
+  return ec == std::errc{} && p == s.data() + pos + len;
+}
+
+// Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm).
+std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+}  // namespace
+
+Result<SystemTime> parseRfc3339(std::string_view s) {
+  int year, month, day, hour, minute, second;
+  auto bad = [&] {
+    return fail(ErrorCode::kInvalidArgument,
+                "'" + std::string(s.substr(0, 64)) + "' is not an RFC 3339 time");
+  };
+  if (s.size() < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') ||
+      s[13] != ':' || s[16] != ':') {
+    return bad();
+  }
+  if (!readInt(s, 0, 4, year) || !readInt(s, 5, 2, month) || !readInt(s, 8, 2, day) ||
+      !readInt(s, 11, 2, hour) || !readInt(s, 14, 2, minute) || !readInt(s, 17, 2, second)) {
+    return bad();
+  }
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+    return bad();
+  }
+  std::size_t pos = 19;
+  if (pos < s.size() && s[pos] == '.') {
+    ++pos;
+    std::size_t digits = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      ++pos;
+      ++digits;
+    }
+    if (digits == 0) {
+      return bad();
+    }
+  }
+  std::int64_t offset = 0;
+  if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+    ++pos;
+  } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+    int oh, om;
+    if (pos + 6 != s.size() || s[pos + 3] != ':' || !readInt(s, pos + 1, 2, oh) ||
+        !readInt(s, pos + 4, 2, om) || oh > 23 || om > 59) {
+      return bad();
+    }
+    offset = (oh * 3600 + om * 60) * (s[pos] == '+' ? 1 : -1);
+    pos += 6;
+  } else {
+    return bad();
+  }
+  if (pos != s.size()) {
+    return bad();
+  }
+  const std::int64_t days =
+      daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset;
+  return fromUnixSeconds(secs);
+}
+
+}  // namespace tessera

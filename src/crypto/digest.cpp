@@ -1,0 +1,68 @@
+#include "crypto/digest.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/sha.h>
+
+namespace tessera::crypto {
+
+Sha256Digest sha256(std::span<const unsigned char> data) {
+  Sha256Digest out{};
+  SHA256(data.data(), data.size(), out.data());
+  return out;
+}
+
+Sha256Digest sha256(std::string_view data) {
+  return sha256(std::span(reinterpret_cast<const unsigned char*>(data.data()), data.size()));
+}
+
+std::string toHex(std::span<const unsigned char> bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char b : bytes) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 0xf]);
+  }
+  return out;
+}
+
+bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+std::string fingerprint(std::string_view secret) {
+  const auto digest = sha256(secret);
+  return "sha256:" + toHex(std::span(digest).first(6));
+}
+
+std::string base64UrlEncodeBytes(std::span<const unsigned char> bytes) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  out.reserve((bytes.size() * 4 + 2) / 3);
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const unsigned v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(kAlphabet[v & 63]);
+  }
+  const std::size_t rest = bytes.size() - i;
+  if (rest == 1) {
+    const unsigned v = bytes[i] << 16;
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+  } else if (rest == 2) {
+    const unsigned v = (bytes[i] << 16) | (bytes[i + 1] << 8);
+    out.push_back(kAlphabet[(v >> 18) & 63]);
+    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(kAlphabet[(v >> 6) & 63]);
+  }
+  return out;
+}
+
+}  // namespace tessera::crypto

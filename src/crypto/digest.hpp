@@ -1,0 +1,28 @@
+// Hashes, constant-time comparison and fingerprints: the small crypto helpers every layer needs.
+#pragma once
+
+#include <array>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tessera::crypto {
+
+using Sha256Digest = std::array<unsigned char, 32>;
+
+Sha256Digest sha256(std::string_view data);
+Sha256Digest sha256(std::span<const unsigned char> data);
+std::string toHex(std::span<const unsigned char> bytes);
+
+// Constant-time equality for secrets (lengths are not secret).
+bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
+
+// A short, stable, non-reversible name for a secret or token, safe for logs and events:
+// "sha256:" + first 12 hex digits of its SHA-256.
+std::string fingerprint(std::string_view secret);
+
+// Unpadded base64url of raw bytes (the strict decoder lives in jose).
+std::string base64UrlEncodeBytes(std::span<const unsigned char> bytes);
+
+}  // namespace tessera::crypto

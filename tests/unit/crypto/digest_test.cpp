@@ -1,0 +1,47 @@
+#include "crypto/digest.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace tessera::crypto {
+namespace {
+
+TEST(Digest, Sha256KnownAnswer) {
+  const auto d = sha256(std::string_view("abc"));
+  EXPECT_EQ(toHex(d), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(Digest, ConstantTimeEquals) {
+  EXPECT_TRUE(constantTimeEquals("secret", "secret"));
+  EXPECT_FALSE(constantTimeEquals("secret", "secreT"));
+  EXPECT_FALSE(constantTimeEquals("secret", "secrets"));
+  EXPECT_TRUE(constantTimeEquals("", ""));
+}
+
+TEST(Digest, FingerprintIsShortAndHidesTheSecret) {
+  const std::string secret = "eyJhbGciOiJSUzI1NiJ9.payload.signature";
+  const auto fp = fingerprint(secret);
+  EXPECT_EQ(fp.size(), 7u + 12u);
+  EXPECT_EQ(fp.rfind("sha256:", 0), 0u);
+  EXPECT_EQ(fp.find("eyJ"), std::string::npos);
+  EXPECT_EQ(fp, fingerprint(secret));
+}
+
+TEST(Digest, Base64UrlEncodeRfc4648Vectors) {
+  auto enc = [](std::string_view s) {
+    return base64UrlEncodeBytes(std::vector<unsigned char>(s.begin(), s.end()));
+  };
+  EXPECT_EQ(enc(""), "");
+  EXPECT_EQ(enc("f"), "Zg");
+  EXPECT_EQ(enc("fo"), "Zm8");
+  EXPECT_EQ(enc("foo"), "Zm9v");
+  EXPECT_EQ(enc("foob"), "Zm9vYg");
+  EXPECT_EQ(enc("fooba"), "Zm9vYmE");
+  EXPECT_EQ(enc("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(base64UrlEncodeBytes(std::vector<unsigned char>{0xfb, 0xff}), "-_8");
+}
+
+}  // namespace
+}  // namespace tessera::crypto
