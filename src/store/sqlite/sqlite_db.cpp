@@ -1,0 +1,225 @@
+#include "store/sqlite/sqlite_db.hpp"
+
+#include <sqlite3.h>
+
+namespace tessera::store {
+
+namespace {
+constexpr int kBusyTimeoutMs = 5000;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& path) {
+  sqlite3* raw = nullptr;
+  const int rc =
+      sqlite3_open_v2(path.c_str(), &raw,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string message = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+    sqlite3_close(raw);
+    return fail(ErrorCode::kStoreFailure,
+                "cannot open SQLite store " + path.string() + ": " + message);
+  }
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, path.string()));
+  sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA foreign_keys=ON", "PRAGMA synchronous=NORMAL"}) {
+    if (auto r = db->exec(pragma); !r) {
+      return std::move(r).error();
+    }
+  }
+  return db;
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::openInMemory() {
+  sqlite3* raw = nullptr;
+  if (sqlite3_open(":memory:", &raw) != SQLITE_OK) {
+    sqlite3_close(raw);
+    return fail(ErrorCode::kStoreFailure, "cannot open in-memory SQLite");
+  }
+  std::unique_ptr<SqliteDb> db(new SqliteDb(raw, ":memory:"));
+  if (auto r = db->exec("PRAGMA foreign_keys=ON"); !r) {
+    return std::move(r).error();
+  }
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  sqlite3_close_v2(db_);
+}
+
+Error SqliteDb::lastError(std::string_view what) const {
+  return Error{ErrorCode::kStoreFailure,
+               std::string(what) + " failed in SQLite store " + path_ + ": " + sqlite3_errmsg(db_)};
+}
+
+Result<void> SqliteDb::exec(std::string_view sql) {
+  char* err = nullptr;
+  const std::string text(sql);
+  if (sqlite3_exec(db_, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string message = err ? err : "unknown error";
+    sqlite3_free(err);
+    return fail(ErrorCode::kStoreFailure,
+                "statement failed in SQLite store " + path_ + ": " + message);
+  }
+  return {};
+}
+
+Result<SqliteStatement> SqliteDb::prepare(std::string_view sql) {
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+      SQLITE_OK) {
+    return lastError("prepare");
+  }
+  return SqliteStatement(this, stmt);
+}
+
+std::int64_t SqliteDb::changes() const {
+  return sqlite3_changes64(db_);
+}
+
+SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
+    : db_(other.db_),
+      stmt_(other.stmt_),
+      bindError_(std::move(other.bindError_)),
+      bindFailed_(other.bindFailed_) {
+  other.stmt_ = nullptr;
+}
+
+SqliteStatement::~SqliteStatement() {
+  sqlite3_finalize(stmt_);
+}
+
+SqliteStatement& SqliteStatement::bind(int index, const SqlValue& value) {
+  int rc = SQLITE_OK;
+  if (std::holds_alternative<std::nullptr_t>(value)) {
+    rc = sqlite3_bind_null(stmt_, index);
+  } else if (const auto* i = std::get_if<std::int64_t>(&value)) {
+    rc = sqlite3_bind_int64(stmt_, index, *i);
+  } else {
+    const auto& s = std::get<std::string>(value);
+    rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+  }
+  if (rc != SQLITE_OK && !bindFailed_) {
+    bindFailed_ = true;
+    bindError_ = db_->lastError("bind");
+  }
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::bindAll(std::span<const SqlValue> values) {
+  int index = 1;
+  for (const auto& v : values) {
+    bind(index++, v);
+  }
+  return *this;
+}
+
+Result<bool> SqliteStatement::step() {
+  if (bindFailed_) {
+    return bindError_;
+  }
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) {
+    return true;
+  }
+  if (rc == SQLITE_DONE) {
+    return false;
+  }
+  return db_->lastError("step");
+}
+
+Result<void> SqliteStatement::run() {
+  for (;;) {
+    auto r = step();
+    if (!r) {
+      return std::move(r).error();
+    }
+    if (!*r) {
+      return {};
+    }
+  }
+}
+
+void SqliteStatement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+std::int64_t SqliteStatement::columnInt(int i) const {
+  return sqlite3_column_int64(stmt_, i);
+}
+
+std::optional<std::int64_t> SqliteStatement::columnOptionalInt(int i) const {
+  if (sqlite3_column_type(stmt_, i) == SQLITE_NULL) {
+    return std::nullopt;
+  }
+  return sqlite3_column_int64(stmt_, i);
+}
+
+std::string SqliteStatement::columnText(int i) const {
+  const auto* text = sqlite3_column_text(stmt_, i);
+  const int n = sqlite3_column_bytes(stmt_, i);
+  return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(n))
+              : std::string();
+}
+
+std::optional<std::string> SqliteStatement::columnOptionalText(int i) const {
+  if (sqlite3_column_type(stmt_, i) == SQLITE_NULL) {
+    return std::nullopt;
+  }
+  return columnText(i);
+}
+
+Result<int> applyMigrations(SqliteDb& db, std::span<const Migration> migrations) {
+  if (auto r = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                       "description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+      !r) {
+    return std::move(r).error();
+  }
+  int current = 0;
+  {
+    auto q = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+    if (!q) {
+      return std::move(q).error();
+    }
+    auto row = q->step();
+    if (!row) {
+      return std::move(row).error();
+    }
+    current = static_cast<int>(q->columnInt(0));
+  }
+  const int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > newest) {
+    return fail(ErrorCode::kStoreMigration, "store " + db.path() + " has schema version " +
+                                                std::to_string(current) +
+                                                ", newer than this binary knows (" +
+                                                std::to_string(newest) + "); upgrade tessera");
+  }
+  for (const auto& m : migrations) {
+    if (m.version <= current) {
+      continue;
+    }
+    auto applied = db.transaction([&]() -> Result<void> {
+      if (auto r = db.exec(m.sql); !r) {
+        return fail(ErrorCode::kStoreMigration, "migration " + std::to_string(m.version) + " (" +
+                                                    std::string(m.description) +
+                                                    "): " + r.error().message);
+      }
+      auto ins = db.prepare(
+          "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, "
+          "strftime('%s','now'))");
+      if (!ins) {
+        return std::move(ins).error();
+      }
+      const SqlValue values[] = {std::int64_t{m.version}, std::string(m.description)};
+      return ins->bindAll(values).run();
+    });
+    if (!applied) {
+      return std::move(applied).error();
+    }
+    current = m.version;
+  }
+  return current;
+}
+
+}  // namespace tessera::store

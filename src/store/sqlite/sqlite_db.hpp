@@ -1,0 +1,107 @@
+// A thin RAII layer over SQLite: one connection, prepared statements, transactions, and the
+// versioned migration runner. The SQLite repositories are built on it; nothing else calls sqlite3.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tessera::store {
+
+using SqlValue = std::variant<std::nullptr_t, std::int64_t, std::string>;
+
+class SqliteStatement;
+
+class SqliteDb {
+ public:
+  // Opens (creating if needed) with WAL journal, foreign keys on, and a busy timeout so that
+  // several processes (hub and CLI) can share the file.
+  static Result<std::unique_ptr<SqliteDb>> open(const std::filesystem::path& path);
+  static Result<std::unique_ptr<SqliteDb>> openInMemory();
+  ~SqliteDb();
+  SqliteDb(const SqliteDb&) = delete;
+  SqliteDb& operator=(const SqliteDb&) = delete;
+
+  Result<void> exec(std::string_view sql);
+  Result<SqliteStatement> prepare(std::string_view sql);
+
+  // Runs body inside BEGIN IMMEDIATE ... COMMIT; rolls back when body fails.
+  template <typename F>
+  auto transaction(F&& body) -> decltype(body());
+
+  std::int64_t changes() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  Error lastError(std::string_view what) const;
+  friend class SqliteStatement;
+  sqlite3* db_;
+  std::string path_;
+};
+
+class SqliteStatement {
+ public:
+  SqliteStatement(SqliteStatement&& other) noexcept;
+  SqliteStatement& operator=(SqliteStatement&&) = delete;
+  ~SqliteStatement();
+
+  SqliteStatement& bind(int index, const SqlValue& value);
+  SqliteStatement& bindAll(std::span<const SqlValue> values);
+  // Steps once: true when a row is available, false when done.
+  Result<bool> step();
+  Result<void> run();  // steps to completion, expects no rows
+  void reset();
+
+  std::int64_t columnInt(int i) const;
+  std::optional<std::int64_t> columnOptionalInt(int i) const;
+  std::string columnText(int i) const;
+  std::optional<std::string> columnOptionalText(int i) const;
+
+ private:
+  friend class SqliteDb;
+  SqliteStatement(SqliteDb* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  SqliteDb* db_;
+  sqlite3_stmt* stmt_;
+  Error bindError_{};
+  bool bindFailed_ = false;
+};
+
+template <typename F>
+auto SqliteDb::transaction(F&& body) -> decltype(body()) {
+  if (auto begin = exec("BEGIN IMMEDIATE"); !begin) {
+    return std::move(begin).error();
+  }
+  auto result = body();
+  if (!result) {
+    (void)exec("ROLLBACK");
+    return result;
+  }
+  if (auto commit = exec("COMMIT"); !commit) {
+    (void)exec("ROLLBACK");
+    return std::move(commit).error();
+  }
+  return result;
+}
+
+// One schema step; versions are applied in order, each in its own transaction, once.
+struct Migration {
+  int version;
+  std::string_view description;
+  std::string_view sql;
+};
+
+Result<int> applyMigrations(SqliteDb& db, std::span<const Migration> migrations);
+
+}  // namespace tessera::store

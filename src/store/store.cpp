@@ -1,0 +1,34 @@
+#include "store/store.hpp"
+
+#include <system_error>
+
+#include "store/sqlite/sqlite_migrations.hpp"
+#include "store/sqlite/sqlite_signing_key_repository.hpp"
+
+namespace tessera::store {
+
+Result<Store> openSqliteStore(const std::filesystem::path& path) {
+  if (path.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+      return fail(ErrorCode::kStoreFailure,
+                  "cannot create directory " + path.parent_path().string() + ": " + ec.message());
+    }
+  }
+  auto db = SqliteDb::open(path);
+  if (!db) {
+    return std::move(db).error();
+  }
+  auto version = applyMigrations(**db, sqliteMigrations());
+  if (!version) {
+    return std::move(version).error();
+  }
+  std::shared_ptr<SqliteDb> shared = std::move(*db);
+  Store store;
+  store.signingKeys = std::make_shared<SqliteSigningKeyRepository>(shared);
+  store.schemaVersion = *version;
+  return store;
+}
+
+}  // namespace tessera::store
