@@ -89,3 +89,21 @@ inline Error fail(ErrorCode code, std::string message) {
 }
 
 }  // namespace tessera
+
+// Early returns for functions returning Result<U>: propagate the Error of a failed Result.
+#define TESSERA_RETURN_IF_ERROR(expr)           \
+  do {                                          \
+    auto tesseraResult_ = (expr);               \
+    if (!tesseraResult_) {                      \
+      return std::move(tesseraResult_).error(); \
+    }                                           \
+  } while (false)
+
+#define TESSERA_ASSIGN_OR_RETURN(target, expr)  \
+  do {                                          \
+    auto tesseraResult_ = (expr);               \
+    if (!tesseraResult_) {                      \
+      return std::move(tesseraResult_).error(); \
+    }                                           \
+    target = std::move(*tesseraResult_);        \
+  } while (false)

@@ -1,0 +1,62 @@
+// The hub's configuration (hub.yaml): where it listens, its issuer URL, store, key-encryption key
+// and signing-key policy. Loaded and fully validated at start by `tessera hub`; `tessera dev`
+// builds one in code.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+
+namespace tessera::hub {
+
+struct KeyPolicy {
+  std::vector<std::string> algorithms{"RS256", "ES256"};
+  int rsaBits = 2048;
+  // A key signs for this long before the next one takes over.
+  std::chrono::milliseconds rotationPeriod = std::chrono::hours(24 * 30);
+  // The next key is in the JWKS this long before it signs, so relying parties have fetched it.
+  std::chrono::milliseconds prepublish = std::chrono::hours(24);
+  // Upper bound on the lifetime of any token the hub signs; a retired key stays published this
+  // long after it stops signing.
+  std::chrono::milliseconds maxTokenLifetime = std::chrono::hours(12);
+};
+
+struct KekSource {
+  std::optional<std::filesystem::path> file;
+  std::optional<std::string> env;
+};
+
+struct ServerSettings {
+  std::string listen = "127.0.0.1:8080";
+  std::optional<std::filesystem::path> tlsCertFile;
+  std::optional<std::filesystem::path> tlsKeyFile;
+  int threads = 0;  // 0: one per core
+  std::size_t maxBodyBytes = 1 << 20;
+  std::chrono::milliseconds readTimeout = std::chrono::seconds(30);
+  std::chrono::milliseconds idleTimeout = std::chrono::seconds(60);
+};
+
+struct HubConfig {
+  std::string issuer;  // https://..., or http://127.0.0.1... for development
+  ServerSettings server;
+  std::filesystem::path sqlitePath;
+  KekSource kek;
+  KeyPolicy keys;
+  std::string logLevel = "info";
+  std::string logFormat = "text";
+  bool devMode = false;
+};
+
+// Parses and validates; relative paths are resolved against the file's directory.
+Result<HubConfig> loadHubConfig(const std::filesystem::path& path);
+Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourceName,
+                                 const std::filesystem::path& baseDir);
+
+// Rules that hold however the config was built (file or dev mode).
+Result<void> validateHubConfig(const HubConfig& config);
+
+}  // namespace tessera::hub
