@@ -3,8 +3,8 @@
 namespace tessera::cli {
 
 void registerAll(CLI::App& app, int& exitCode) {
-  (void)app;
-  (void)exitCode;
+  registerHubCommands(app, exitCode);
+  registerTokenCommands(app, exitCode);
 }
 
 }  // namespace tessera::cli

@@ -8,4 +8,7 @@ namespace tessera::cli {
 
 void registerAll(CLI::App& app, int& exitCode);
 
+void registerHubCommands(CLI::App& app, int& exitCode);    // hub, dev, keys
+void registerTokenCommands(CLI::App& app, int& exitCode);  // token verify|inspect|sign
+
 }  // namespace tessera::cli

@@ -1,0 +1,47 @@
+#include "commands/hub_context.hpp"
+
+#include <iostream>
+
+#include "hub/dev_mode.hpp"
+#include "hub/hub.hpp"
+
+namespace tessera::cli {
+
+void HubLocation::addOptions(CLI::App* command) {
+  auto* config = command->add_option("--config", configPath, "The hub's configuration file");
+  auto* data = command->add_option("--data-dir", dataDir,
+                                   "The data directory of a development hub (tessera dev)");
+  config->excludes(data);
+}
+
+Result<hub::HubConfig> HubLocation::load() const {
+  if (!configPath.empty()) {
+    return hub::loadHubConfig(configPath);
+  }
+  auto dev = hub::prepareDevMode(dataDir.empty() ? "./.tessera-dev" : dataDir, "127.0.0.1:8080");
+  if (!dev) {
+    return std::move(dev).error();
+  }
+  return std::move(dev->config);
+}
+
+Result<OpenedKeys> openKeys(const HubLocation& location) {
+  OpenedKeys opened;
+  TESSERA_ASSIGN_OR_RETURN(opened.config, location.load());
+  TESSERA_ASSIGN_OR_RETURN(opened.store, store::openSqliteStore(opened.config.sqlitePath));
+  auto kek = hub::loadKek(opened.config.kek);
+  if (!kek) {
+    return std::move(kek).error();
+  }
+  opened.keys = std::make_unique<hub::KeyManager>(opened.store.signingKeys, std::move(*kek),
+                                                  opened.config.keys, SystemClock::instance());
+  TESSERA_RETURN_IF_ERROR(opened.keys->refresh(true));
+  return opened;
+}
+
+int reportError(const Error& error) {
+  std::cerr << "error: " << error.message << " [" << errorCodeName(error.code) << "]\n";
+  return 1;
+}
+
+}  // namespace tessera::cli

@@ -1,0 +1,36 @@
+// How CLI commands that act on a hub's store find it: `--config hub.yaml`, or `--data-dir DIR`
+// for the development hub that `tessera dev` runs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "common/result.hpp"
+#include "hub/hub_config.hpp"
+#include "hub/key_manager.hpp"
+#include "store/store.hpp"
+
+namespace tessera::cli {
+
+struct HubLocation {
+  std::string configPath;
+  std::string dataDir;
+  // Adds --config and --data-dir (mutually exclusive) to `command`.
+  void addOptions(CLI::App* command);
+  Result<hub::HubConfig> load() const;
+};
+
+// Store + KeyManager opened directly from the hub's configuration, for offline commands.
+struct OpenedKeys {
+  store::Store store;
+  std::unique_ptr<hub::KeyManager> keys;
+  hub::HubConfig config;
+};
+Result<OpenedKeys> openKeys(const HubLocation& location);
+
+// Prints "error: <message>" to stderr and returns exit code 1.
+int reportError(const Error& error);
+
+}  // namespace tessera::cli

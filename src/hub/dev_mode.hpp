@@ -1,0 +1,22 @@
+// Development mode (`tessera dev`, `make dev`): a hub configuration made from a data directory
+// and a loopback listen address, with a development key-encryption key generated in the data
+// directory on first run. Never for production: the KEK sits next to the data it protects.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "common/result.hpp"
+#include "hub/hub_config.hpp"
+
+namespace tessera::hub {
+
+struct DevSetup {
+  HubConfig config;
+  bool createdKek = false;  // first run: a new development KEK was written
+};
+
+// Fails unless `listen` is a loopback address with an explicit port (dev mode serves plain HTTP).
+Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std::string& listen);
+
+}  // namespace tessera::hub

@@ -1,0 +1,153 @@
+#include "hub/hub.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/version.hpp"
+#include "hub/issuer_routes.hpp"
+
+namespace tessera::hub {
+
+namespace {
+constexpr auto kRefreshInterval = std::chrono::seconds(1);
+constexpr std::int64_t kMaintainEverySeconds = 10;
+}  // namespace
+
+Result<crypto::KeyEncryptionKey> loadKek(const KekSource& source) {
+  if (source.file) {
+    return crypto::KeyEncryptionKey::fromFile(*source.file);
+  }
+  if (source.env) {
+    return crypto::KeyEncryptionKey::fromEnv(source.env->c_str());
+  }
+  return fail(ErrorCode::kConfigInvalid, "no key-encryption key configured");
+}
+
+Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
+  TESSERA_RETURN_IF_ERROR(validateHubConfig(config));
+  std::unique_ptr<Hub> hub(new Hub(std::move(config), clock));
+  TESSERA_ASSIGN_OR_RETURN(hub->store_, store::openSqliteStore(hub->config_.sqlitePath));
+  auto kek = loadKek(hub->config_.kek);
+  if (!kek) {
+    return std::move(kek).error();
+  }
+  hub->keys_ = std::make_unique<KeyManager>(hub->store_.signingKeys, std::move(*kek),
+                                            hub->config_.keys, clock);
+  auto created = hub->keys_->maintain();
+  if (!created) {
+    return std::move(created).error();
+  }
+  return hub;
+}
+
+Hub::~Hub() { stop(); }
+
+net::Router Hub::buildRouter() {
+  net::Router router;
+  addIssuerRoutes(router, config_.issuer, *keys_, clock_);
+  router.get("/healthz", [](net::Request&) {
+    return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});
+  });
+  router.get("/readyz", [this](net::Request&) {
+    const auto snapshot = keys_->snapshot();
+    if (!snapshot->canSign(config_.keys.algorithms, toUnixSeconds(clock_.now()))) {
+      return net::errorResponse(
+          Error{ErrorCode::kUnavailable, "no current signing key for every configured algorithm"});
+    }
+    if (auto v = store_.signingKeys->version(); !v) {
+      return net::errorResponse(Error{ErrorCode::kUnavailable, "store unreachable"});
+    }
+    return net::jsonResponse(200, {{"status", "ready"}});
+  });
+  router.get("/metrics", [this](net::Request&) {
+    return net::textResponse(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  return router;
+}
+
+Result<void> Hub::start() {
+  metrics_.gauge("tessera_build_info", "Build of the running hub", {{"version", kVersion}}).set(1);
+  net::HttpServerOptions options;
+  options.bind = config_.server.listen;
+  options.threads = static_cast<std::size_t>(config_.server.threads);
+  options.maxBodyBytes = config_.server.maxBodyBytes;
+  options.readTimeout = config_.server.readTimeout;
+  options.idleTimeout = config_.server.idleTimeout;
+  if (config_.server.tlsCertFile) {
+    options.tls = net::ServerTlsConfig{.certificateChainFile = *config_.server.tlsCertFile,
+                                       .privateKeyFile = *config_.server.tlsKeyFile};
+  }
+  auto& requests = metrics_;
+  options.accessLog = [&requests](const net::AccessLogEntry& e) {
+    requests
+        .counter("tessera_http_requests_total", "HTTP requests served by the hub",
+                 {{"code", std::to_string(e.status)}})
+        .inc();
+    requests
+        .histogram("tessera_http_request_duration_seconds", "Hub request latency",
+                   {0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})
+        .observe(static_cast<double>(e.duration.count()) / 1e6);
+  };
+  server_ = std::make_unique<net::HttpServer>(buildRouter(), std::move(options));
+  TESSERA_RETURN_IF_ERROR(server_->start());
+  loop_ = std::thread([this] { maintenanceLoop(); });
+  spdlog::info("hub listening on {} (issuer {})", config_.server.listen, config_.issuer);
+  return {};
+}
+
+void Hub::maintenanceLoop() {
+  std::int64_t lastMaintain = toUnixSeconds(clock_.now());
+  std::unique_lock lock(loopMutex_);
+  while (!stopping_) {
+    loopWake_.wait_for(lock, kRefreshInterval, [this] { return stopping_; });
+    if (stopping_) {
+      break;
+    }
+    lock.unlock();
+    const std::int64_t now = toUnixSeconds(clock_.now());
+    const auto snapshot = keys_->snapshot();
+    const auto transition = nextTransition(snapshot->records(), lastMaintain);
+    if (now - lastMaintain >= kMaintainEverySeconds || (transition && *transition <= now)) {
+      if (auto r = keys_->maintain(); !r) {
+        spdlog::error("signing key maintenance failed: {}", r.error().describe());
+      }
+      lastMaintain = now;
+    } else if (auto r = keys_->refresh(); !r) {
+      spdlog::error("reloading signing keys failed: {}", r.error().describe());
+    }
+    std::map<std::string, int> states;
+    for (const auto& k : keys_->snapshot()->records()) {
+      ++states[std::string(keyStateName(keyStateAt(k, now)))];
+    }
+    for (const char* state : {"next", "current", "retiring"}) {
+      metrics_.gauge("tessera_signing_keys", "Signing keys by state", {{"state", state}})
+          .set(states[state]);
+    }
+    lock.lock();
+  }
+}
+
+void Hub::stop() {
+  {
+    std::lock_guard lock(loopMutex_);
+    stopping_ = true;
+  }
+  loopWake_.notify_all();
+  if (loop_.joinable()) {
+    loop_.join();
+  }
+  if (server_) {
+    server_->stop(std::chrono::seconds(10));
+  }
+}
+
+int Hub::runUntilSignal() {
+  net::ShutdownSignal signal;
+  const int sig = signal.wait();
+  spdlog::info("signal {} received, stopping", sig);
+  stop();
+  return sig;
+}
+
+std::uint16_t Hub::port() const { return server_ ? server_->port() : 0; }
+
+}  // namespace tessera::hub
