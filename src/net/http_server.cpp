@@ -1,0 +1,668 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include <atomic>
+#include <charconv>
+#include <condition_variable>
+#include <ctime>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log.hpp"
+
+namespace tessera::net {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr auto kTlsShutdownTimeout = std::chrono::milliseconds(500);
+constexpr auto kForceCloseGrace = std::chrono::seconds(1);
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second per thread.
+std::string_view httpDate() {
+  thread_local std::time_t cachedSecond = -1;
+  thread_local char buf[64];
+  thread_local std::size_t len = 0;
+  const std::time_t now = std::time(nullptr);
+  if (now != cachedSecond) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    len = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cachedSecond = now;
+  }
+  return {buf, len};
+}
+
+Result<tcp::endpoint> resolveBind(asio::io_context& ioc, std::string_view bind) {
+  std::string_view host;
+  std::string_view portText;
+  if (!bind.empty() && bind.front() == '[') {
+    const auto close = bind.find(']');
+    if (close == std::string_view::npos || close + 1 >= bind.size() || bind[close + 1] != ':') {
+      return fail(ErrorCode::kConfigInvalid, "bad bind address: " + std::string(bind));
+    }
+    host = bind.substr(1, close - 1);
+    portText = bind.substr(close + 2);
+  } else {
+    const auto colon = bind.rfind(':');
+    if (colon == std::string_view::npos || bind.substr(0, colon).find(':') != std::string::npos) {
+      return fail(ErrorCode::kConfigInvalid,
+                  "bad bind address (want host:port or [ipv6]:port): " + std::string(bind));
+    }
+    host = bind.substr(0, colon);
+    portText = bind.substr(colon + 1);
+  }
+  unsigned port = 0;
+  const auto [end, perr] =
+      std::from_chars(portText.data(), portText.data() + portText.size(), port);
+  if (perr != std::errc() || end != portText.data() + portText.size() || portText.empty() ||
+      port > 65535) {
+    return fail(ErrorCode::kConfigInvalid, "bad port in bind address: " + std::string(bind));
+  }
+  if (host.empty() || host == "*") {
+    host = "0.0.0.0";
+  }
+  error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (!ec) {
+    return tcp::endpoint(address, static_cast<std::uint16_t>(port));
+  }
+  tcp::resolver resolver(ioc);
+  auto results = resolver.resolve(host, portText, ec);
+  if (ec || results.empty()) {
+    return fail(ErrorCode::kConfigInvalid, "cannot resolve bind host " + std::string(host) + ": " +
+                                               (ec ? ec.message() : std::string("no address")));
+  }
+  return results.begin()->endpoint();
+}
+
+// Errors that mean the peer went away or a timer fired: nothing to answer.
+bool isTransportEnd(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == http::error::partial_message ||
+         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+         ec.category() != http::make_error_code(http::error::bad_method).category();
+}
+
+bool hasCrlf(std::string_view s) {
+  return s.find_first_of("\r\n") != std::string_view::npos;
+}
+
+struct Peer {
+  std::string address;
+  std::uint16_t port = 0;
+};
+
+// The part of a connection that shutdown needs; touched only on the connection's strand.
+struct Connection {
+  std::uint64_t id = 0;
+  asio::any_io_executor executor;
+  beast::tcp_stream* tcp = nullptr;  // while the session runs
+  bool idle = false;                 // waiting for the next request
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(Router r, HttpServerOptions o) : router(std::move(r)), options(std::move(o)) {}
+
+  Router router;
+  HttpServerOptions options;
+  TlsContextPtr tls;
+
+  std::optional<asio::io_context> ioc;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::optional<asio::strand<asio::io_context::executor_type>> acceptStrand;
+  std::optional<tcp::acceptor> acceptor;
+  std::vector<std::thread> threads;
+
+  std::mutex lifecycleMutex;
+  std::atomic<bool> started{false};
+  bool stopped = false;
+  std::atomic<bool> stopping{false};
+  std::atomic<std::uint16_t> boundPort{0};
+
+  std::mutex connMutex;
+  std::condition_variable connCv;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Connection>> connections;
+  std::uint64_t nextConnectionId = 0;
+
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> rejected{0};
+  std::atomic<std::uint64_t> requests{0};
+
+  Result<void> start();
+  void beginShutdown();
+  void stop(std::chrono::milliseconds drain);
+  void teardown();
+
+  std::shared_ptr<Connection> registerConnection(asio::any_io_executor executor);
+  void unregisterConnection(std::uint64_t id);
+
+  asio::awaitable<void> acceptLoop();
+  asio::awaitable<void> session(tcp::socket socket, std::shared_ptr<Connection> conn);
+  template <class Stream>
+  asio::awaitable<void> serve(Stream& stream, Connection& conn, const Peer& peer);
+  template <class Stream>
+  asio::awaitable<bool> write(Stream& stream, Response& res, unsigned version, bool head,
+                              bool keepAlive);
+  Response handleProtocolError(const Error& error);
+  void logAccess(std::string_view method, std::string_view path, int status,
+                 std::chrono::steady_clock::time_point begun, const Peer& peer);
+};
+
+Result<void> HttpServer::Impl::start() {
+  std::lock_guard lifecycle(lifecycleMutex);
+  if (started || stopped) {
+    return fail(ErrorCode::kInternal, "HttpServer::start called twice");
+  }
+  if (options.tls) {
+    auto ctx = makeServerTlsContext(*options.tls);
+    if (!ctx) {
+      return std::move(ctx).error();
+    }
+    tls = std::move(*ctx);
+  }
+  std::size_t threadCount = options.threads;
+  if (threadCount == 0) {
+    threadCount = std::max(1u, std::thread::hardware_concurrency());
+  }
+  ioc.emplace(static_cast<int>(threadCount));
+  auto endpoint = resolveBind(*ioc, options.bind);
+  if (!endpoint) {
+    teardown();
+    return std::move(endpoint).error();
+  }
+  acceptStrand.emplace(asio::make_strand(*ioc));
+  acceptor.emplace(*acceptStrand);
+  error_code ec;
+  auto failWith = [&](std::string_view what) -> Error {
+    auto error =
+        makeError(ErrorCode::kIo, std::string(what) + " " + options.bind + ": " + ec.message());
+    teardown();
+    return error;
+  };
+  if (acceptor->open(endpoint->protocol(), ec); ec) {
+    return failWith("cannot open a socket for");
+  }
+  if (acceptor->set_option(asio::socket_base::reuse_address(true), ec); ec) {
+    return failWith("cannot set SO_REUSEADDR for");
+  }
+  if (acceptor->bind(*endpoint, ec); ec) {
+    return failWith("cannot bind");
+  }
+  if (acceptor->listen(options.listenBacklog, ec); ec) {
+    return failWith("cannot listen on");
+  }
+  boundPort = acceptor->local_endpoint(ec).port();
+  work.emplace(asio::make_work_guard(*ioc));
+  asio::co_spawn(*acceptStrand, acceptLoop(), asio::detached);
+  for (std::size_t i = 0; i < threadCount; ++i) {
+    threads.emplace_back([this] {
+      for (;;) {
+        try {
+          ioc->run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error("http server: unexpected exception on an I/O thread: {}", e.what());
+        }
+      }
+    });
+  }
+  started = true;
+  spdlog::info(
+      "http server listening on {} ({}; {} threads)",
+      acceptor->local_endpoint(ec).address().to_string() + ":" + std::to_string(boundPort.load()),
+      tls ? "https" : "http", threadCount);
+  return {};
+}
+
+void HttpServer::Impl::beginShutdown() {
+  if (!started || stopping.exchange(true)) {
+    return;
+  }
+  asio::post(*acceptStrand, [this] {
+    error_code ignored;
+    acceptor->close(ignored);
+  });
+  std::lock_guard lock(connMutex);
+  for (auto& [id, conn] : connections) {
+    asio::post(conn->executor, [c = conn] {
+      if (c->tcp && c->idle) {
+        c->tcp->close();
+      }
+    });
+  }
+}
+
+void HttpServer::Impl::stop(std::chrono::milliseconds drain) {
+  std::lock_guard lifecycle(lifecycleMutex);
+  if (!started || stopped) {
+    return;
+  }
+  stopped = true;
+  beginShutdown();
+  {
+    std::unique_lock lock(connMutex);
+    const bool drained = connCv.wait_for(lock, drain, [&] { return connections.empty(); });
+    if (!drained) {
+      spdlog::warn("http server: {} connection(s) still busy after {} ms; closing them",
+                   connections.size(), drain.count());
+      for (auto& [id, conn] : connections) {
+        asio::post(conn->executor, [c = conn] {
+          if (c->tcp) {
+            c->tcp->close();
+          }
+        });
+      }
+      connCv.wait_for(lock, kForceCloseGrace, [&] { return connections.empty(); });
+    }
+  }
+  work.reset();
+  ioc->stop();
+  for (auto& t : threads) {
+    t.join();
+  }
+  threads.clear();
+  teardown();
+}
+
+void HttpServer::Impl::teardown() {
+  acceptor.reset();
+  acceptStrand.reset();
+  work.reset();
+  ioc.reset();  // destroys any coroutine still suspended (a handler that outlived the drain)
+}
+
+std::shared_ptr<Connection> HttpServer::Impl::registerConnection(asio::any_io_executor executor) {
+  std::lock_guard lock(connMutex);
+  if (connections.size() >= options.maxConnections) {
+    return nullptr;
+  }
+  auto conn = std::make_shared<Connection>();
+  conn->id = ++nextConnectionId;
+  conn->executor = std::move(executor);
+  connections.emplace(conn->id, conn);
+  return conn;
+}
+
+void HttpServer::Impl::unregisterConnection(std::uint64_t id) {
+  {
+    std::lock_guard lock(connMutex);
+    connections.erase(id);
+  }
+  connCv.notify_all();
+}
+
+asio::awaitable<void> HttpServer::Impl::acceptLoop() {
+  for (;;) {
+    asio::any_io_executor connectionExecutor = asio::make_strand(*ioc);
+    auto [ec, socket] = co_await acceptor->async_accept(connectionExecutor, kTuple);
+    if (ec) {
+      if (ec == asio::error::operation_aborted || stopping || !acceptor->is_open()) {
+        co_return;
+      }
+      // E.g. EMFILE: back off briefly instead of spinning.
+      spdlog::warn("http server: accept failed: {}", ec.message());
+      asio::steady_timer pause(co_await asio::this_coro::executor, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    ++accepted;
+    error_code ignored;
+    if (stopping) {
+      socket.close(ignored);
+      co_return;
+    }
+    auto conn = registerConnection(connectionExecutor);
+    if (!conn) {
+      ++rejected;
+      spdlog::warn("http server: {} connections open; refusing a new one", options.maxConnections);
+      socket.close(ignored);
+      continue;
+    }
+    asio::co_spawn(connectionExecutor, session(std::move(socket), std::move(conn)), asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket,
+                                                std::shared_ptr<Connection> conn) {
+  struct Unregister {
+    Impl* self;
+    std::uint64_t id;
+    ~Unregister() { self->unregisterConnection(id); }
+  } unregister{this, conn->id};
+
+  try {
+    error_code ec;
+    Peer peer;
+    if (const auto remote = socket.remote_endpoint(ec); !ec) {
+      peer.address = remote.address().to_string();
+      peer.port = remote.port();
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    if (tls) {
+      ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
+      conn->tcp = &beast::get_lowest_layer(stream);
+      if (!stopping) {
+        conn->tcp->expires_after(options.readTimeout);
+        auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple);
+        if (!hec) {
+          co_await serve(stream, *conn, peer);
+          if (conn->tcp->socket().is_open()) {
+            conn->tcp->expires_after(kTlsShutdownTimeout);
+            co_await stream.async_shutdown(kTuple);
+          }
+        }
+      }
+      conn->tcp->close();
+      conn->tcp = nullptr;
+    } else {
+      beast::tcp_stream stream(std::move(socket));
+      conn->tcp = &stream;
+      co_await serve(stream, *conn, peer);
+      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      stream.close();
+      conn->tcp = nullptr;
+    }
+  } catch (const std::exception& e) {
+    conn->tcp = nullptr;
+    spdlog::error("http server: connection failed: {}", e.what());
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, const Peer& peer) {
+  beast::flat_buffer buffer;
+  auto& tcpStream = beast::get_lowest_layer(stream);
+  bool first = true;
+  for (;;) {
+    // Wait for the first byte of the next request: the idle timeout applies between requests,
+    // the read timeout from the first byte (or from accept) to the end of the request.
+    if (buffer.size() == 0) {
+      if (stopping) {
+        co_return;
+      }
+      conn.idle = true;
+      tcpStream.expires_after(first ? options.readTimeout : options.idleTimeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      conn.idle = false;
+      if (ec) {
+        co_return;
+      }
+      buffer.commit(n);
+    }
+    first = false;
+    tcpStream.expires_after(options.readTimeout);
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.maxHeaderBytes));
+    parser.body_limit(boost::none);  // checked per route once the head is known
+    auto begun = std::chrono::steady_clock::now();
+    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
+      if (isTransportEnd(ec)) {
+        co_return;
+      }
+      auto res = handleProtocolError(
+          ec == http::error::header_limit
+              ? makeError(
+                    ErrorCode::kHttpHeaderTooLarge,
+                    "request head exceeds " + std::to_string(options.maxHeaderBytes) + " bytes")
+              : makeError(ErrorCode::kHttpBadRequest, "malformed request: " + ec.message()));
+      co_await write(stream, res, 11, false, false);
+      logAccess("", "", res.status, begun, peer);
+      co_return;
+    }
+    begun = std::chrono::steady_clock::now();
+    ++requests;
+
+    auto& head = parser.get();
+    Request request;
+    request.method = std::string(head.method_string());
+    request.target = std::string(head.target());
+    request.httpVersion = head.version();
+    request.remoteAddress = peer.address;
+    request.remotePort = peer.port;
+    const auto queryStart = request.target.find('?');
+    request.path = request.target.substr(0, queryStart);
+    const bool headRequest = head.method() == http::verb::head;
+    bool keepAlive = head.keep_alive();
+    const bool hasBody = parser.chunked() || parser.content_length().value_or(0) > 0;
+
+    auto finish = [&](Response& res) -> asio::awaitable<bool> {
+      if (res.headers.get("Connection") &&
+          equalsIgnoreCase(*res.headers.get("Connection"), "close")) {
+        keepAlive = false;
+      }
+      keepAlive = keepAlive && !stopping;
+      const bool written = co_await write(stream, res, request.httpVersion, headRequest, keepAlive);
+      logAccess(request.method, request.path, res.status, begun, peer);
+      co_return written&& keepAlive;
+    };
+    // Answers without reading the body: the connection cannot be reused unless there is none.
+    auto refuse = [&](const Error& error) -> asio::awaitable<bool> {
+      auto res = errorResponse(error);
+      keepAlive = keepAlive && !hasBody;
+      co_return co_await finish(res);
+    };
+
+    if (request.path.empty() || request.path.front() != '/') {
+      auto res = handleProtocolError(
+          makeError(ErrorCode::kHttpBadRequest, "request target must be an absolute path"));
+      keepAlive = false;
+      co_await finish(res);
+      co_return;
+    }
+    if (queryStart != std::string::npos) {
+      auto query = parseQuery(std::string_view(request.target).substr(queryStart + 1));
+      if (!query) {
+        if (!co_await refuse(makeError(ErrorCode::kHttpBadRequest, "malformed query string"))) {
+          co_return;
+        }
+        continue;
+      }
+      request.queryParams = std::move(*query);
+    }
+
+    auto lookup = router.find(request.method, request.path);
+    if (lookup.kind != Router::Lookup::Kind::kFound) {
+      bool again = false;
+      if (lookup.kind == Router::Lookup::Kind::kMethodNotAllowed) {
+        auto res = errorResponse(makeError(ErrorCode::kMethodNotAllowed,
+                                           "method " + request.method + " not allowed here"));
+        res.headers.set("Allow", lookup.allow);
+        keepAlive = keepAlive && !hasBody;
+        again = co_await finish(res);
+      } else if (lookup.kind == Router::Lookup::Kind::kBadPath) {
+        again = co_await refuse(makeError(ErrorCode::kHttpBadRequest, "malformed path"));
+      } else {
+        again = co_await refuse(makeError(ErrorCode::kHttpRouteNotFound, "no such route"));
+      }
+      if (!again) {
+        co_return;
+      }
+      continue;
+    }
+
+    const std::size_t bodyLimit = lookup.route->options.maxBodyBytes.value_or(options.maxBodyBytes);
+    if (parser.content_length().value_or(0) > bodyLimit) {
+      co_await refuse(makeError(ErrorCode::kPayloadTooLarge,
+                                "request body exceeds " + std::to_string(bodyLimit) + " bytes"));
+      co_return;
+    }
+    if (!parser.is_done()) {
+      parser.body_limit(bodyLimit);
+      const auto expect = head[http::field::expect];
+      if (request.httpVersion == 11 && equalsIgnoreCase(expect, "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [ec, n] = co_await asio::async_write(
+            stream, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
+        if (ec) {
+          co_return;
+        }
+      }
+      if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple); ec) {
+        if (ec == http::error::body_limit) {
+          keepAlive = false;
+          co_await refuse(
+              makeError(ErrorCode::kPayloadTooLarge,
+                        "request body exceeds " + std::to_string(bodyLimit) + " bytes"));
+        } else if (!isTransportEnd(ec)) {
+          keepAlive = false;
+          co_await refuse(makeError(ErrorCode::kHttpBadRequest, "malformed body: " + ec.message()));
+        }
+        co_return;
+      }
+    }
+
+    for (const auto& field : head) {
+      request.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(head.body());
+    request.pathParams = std::move(lookup.params);
+
+    Response response;
+    try {
+      response = co_await lookup.route->handler(request);
+    } catch (const std::exception& e) {
+      spdlog::error("http server: handler for {} {} threw: {}", request.method, request.path,
+                    e.what());
+      response = errorResponse(makeError(ErrorCode::kInternal, "internal error"));
+    } catch (...) {
+      spdlog::error("http server: handler for {} {} threw a non-exception", request.method,
+                    request.path);
+      response = errorResponse(makeError(ErrorCode::kInternal, "internal error"));
+    }
+    if (!co_await finish(response)) {
+      co_return;
+    }
+  }
+}
+
+template <class Stream>
+asio::awaitable<bool> HttpServer::Impl::write(Stream& stream, Response& res, unsigned version,
+                                              bool head, bool keepAlive) {
+  if (res.status < 100 || res.status > 599) {
+    spdlog::error("http server: handler returned invalid status {}", res.status);
+    res = errorResponse(makeError(ErrorCode::kInternal, "internal error"));
+  }
+  http::response<http::string_body> out;
+  out.version(version);
+  out.result(static_cast<unsigned>(res.status));
+  for (const auto& [name, value] : res.headers) {
+    if (equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Connection") ||
+        equalsIgnoreCase(name, "Transfer-Encoding") || equalsIgnoreCase(name, "Date")) {
+      continue;  // the server owns framing
+    }
+    if (hasCrlf(name) || hasCrlf(value)) {
+      spdlog::error("http server: dropping response header {} with CR/LF", name);
+      continue;
+    }
+    out.insert(name, value);
+  }
+  if (!res.headers.contains("Server")) {
+    out.set(http::field::server, "tessera");
+  }
+  out.set(http::field::date, httpDate());
+  const bool bodyless = res.status < 200 || res.status == 204 || res.status == 304;
+  if (!bodyless) {
+    if (!res.body.empty() && !res.headers.contains("Content-Type")) {
+      out.set(http::field::content_type, "application/octet-stream");
+    }
+    out.content_length(res.body.size());
+    if (!head) {
+      out.body() = std::move(res.body);
+    }
+  }
+  out.keep_alive(keepAlive);
+  beast::get_lowest_layer(stream).expires_after(options.writeTimeout);
+  auto [ec, n] = co_await http::async_write(stream, out, kTuple);
+  co_return !ec;
+}
+
+Response HttpServer::Impl::handleProtocolError(const Error& error) {
+  auto res = errorResponse(error);
+  res.headers.set("Connection", "close");
+  return res;
+}
+
+void HttpServer::Impl::logAccess(std::string_view method, std::string_view path, int status,
+                                 std::chrono::steady_clock::time_point begun, const Peer& peer) {
+  if (!options.accessLog) {
+    return;
+  }
+  AccessLogEntry entry;
+  entry.method = method;
+  entry.path = path;
+  entry.status = status;
+  entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - begun);
+  entry.remoteAddress = peer.address;
+  entry.remotePort = peer.port;
+  try {
+    options.accessLog(entry);
+  } catch (const std::exception& e) {
+    spdlog::error("http server: access log hook threw: {}", e.what());
+  }
+}
+
+HttpServer::HttpServer(Router router, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(router), std::move(options))) {}
+
+HttpServer::~HttpServer() {
+  impl_->stop(std::chrono::milliseconds(0));
+}
+
+Result<void> HttpServer::start() {
+  return impl_->start();
+}
+
+std::uint16_t HttpServer::port() const noexcept {
+  return impl_->boundPort.load();
+}
+
+void HttpServer::stop(std::chrono::milliseconds drain) {
+  impl_->stop(drain);
+}
+
+void HttpServer::beginShutdown() {
+  impl_->beginShutdown();
+}
+
+HttpServerStats HttpServer::stats() const noexcept {
+  HttpServerStats s;
+  s.acceptedConnections = impl_->accepted.load();
+  s.rejectedConnections = impl_->rejected.load();
+  s.requests = impl_->requests.load();
+  std::lock_guard lock(impl_->connMutex);
+  s.activeConnections = impl_->connections.size();
+  return s;
+}
+
+}  // namespace tessera::net
