@@ -82,8 +82,7 @@ void rawOpenSslVerify(benchmark::State& state, jose::Algorithm alg) {
   if (alg == jose::Algorithm::kEs256) {
     // ECDSA in OpenSSL takes DER; convert raw R||S once, outside the loop.
     ECDSA_SIG* s = ECDSA_SIG_new();
-    ECDSA_SIG_set0(s,
-                   BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()), 32, nullptr),
+    ECDSA_SIG_set0(s, BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()), 32, nullptr),
                    BN_bin2bn(reinterpret_cast<const unsigned char*>(sig.data()) + 32, 32, nullptr));
     unsigned char* der = nullptr;
     const int len = i2d_ECDSA_SIG(s, &der);
@@ -95,9 +94,9 @@ void rawOpenSslVerify(benchmark::State& state, jose::Algorithm alg) {
   for (auto _ : state) {
     EVP_MD_CTX* ctx = EVP_MD_CTX_new();
     EVP_DigestVerifyInit(ctx, nullptr, md, nullptr, c.key.pkey());
-    const int ok = EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()),
-                                    sig.size(), reinterpret_cast<const unsigned char*>(input.data()),
-                                    input.size());
+    const int ok =
+        EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                         reinterpret_cast<const unsigned char*>(input.data()), input.size());
     EVP_MD_CTX_free(ctx);
     if (ok != 1) {
       state.SkipWithError("raw verify failed");

@@ -45,8 +45,8 @@ Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std:
   std::error_code ec;
   std::filesystem::create_directories(dataDir, ec);
   if (ec) {
-    return fail(ErrorCode::kIo, "cannot create data directory " + dataDir.string() + ": " +
-                                    ec.message());
+    return fail(ErrorCode::kIo,
+                "cannot create data directory " + dataDir.string() + ": " + ec.message());
   }
   ::chmod(dataDir.c_str(), 0700);
   const auto dir = std::filesystem::absolute(dataDir, ec);

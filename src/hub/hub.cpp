@@ -4,6 +4,7 @@
 
 #include "common/version.hpp"
 #include "hub/issuer_routes.hpp"
+#include "net/shutdown_signal.hpp"
 
 namespace tessera::hub {
 
@@ -39,7 +40,9 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   return hub;
 }
 
-Hub::~Hub() { stop(); }
+Hub::~Hub() {
+  stop();
+}
 
 net::Router Hub::buildRouter() {
   net::Router router;
@@ -148,6 +151,8 @@ int Hub::runUntilSignal() {
   return sig;
 }
 
-std::uint16_t Hub::port() const { return server_ ? server_->port() : 0; }
+std::uint16_t Hub::port() const {
+  return server_ ? server_->port() : 0;
+}
 
 }  // namespace tessera::hub

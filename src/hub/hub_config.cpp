@@ -143,8 +143,8 @@ Result<void> validateHubConfig(const HubConfig& c) {
   if (c.keys.algorithms.empty()) {
     return fail(ErrorCode::kConfigInvalid, "at least one signing algorithm is required");
   }
-  if (c.keys.maxTokenLifetime < std::chrono::minutes(1)) {
-    return fail(ErrorCode::kConfigInvalid, "maxTokenLifetime must be at least 1m");
+  if (c.keys.maxTokenLifetime < std::chrono::seconds(10)) {
+    return fail(ErrorCode::kConfigInvalid, "maxTokenLifetime must be at least 10s");
   }
   if (c.keys.rotationPeriod < c.keys.prepublish + std::chrono::minutes(1) && !c.devMode) {
     return fail(ErrorCode::kConfigInvalid,

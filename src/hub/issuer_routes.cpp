@@ -26,8 +26,7 @@ nlohmann::json discoveryDocument(const std::string& issuer,
 void addIssuerRoutes(net::Router& router, const std::string& issuer, const KeyManager& keys,
                      const Clock& clock) {
   const std::string prefix = issuerPathPrefix(issuer);
-  const std::string discovery =
-      discoveryDocument(issuer, keys.policy().algorithms).dump();
+  const std::string discovery = discoveryDocument(issuer, keys.policy().algorithms).dump();
   router.get(prefix + "/.well-known/openid-configuration", [discovery](net::Request&) {
     net::Response r = net::textResponse(200, discovery, "application/json");
     r.headers.set("Cache-Control", "public, max-age=3600");

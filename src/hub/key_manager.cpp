@@ -8,7 +8,9 @@
 namespace tessera::hub {
 
 namespace {
-std::string sealContext(const std::string& kid) { return "signing-key:" + kid; }
+std::string sealContext(const std::string& kid) {
+  return "signing-key:" + kid;
+}
 }  // namespace
 
 KeySnapshot::KeySnapshot(std::vector<store::SigningKeyRecord> records,
@@ -81,8 +83,8 @@ Result<void> KeyManager::refresh(bool force) {
     }
     keys.emplace(r.kid, std::move(*jwk));
   }
-  snapshot_.store(std::make_shared<const KeySnapshot>(std::move(*records), std::move(keys),
-                                                      *version));
+  snapshot_.store(
+      std::make_shared<const KeySnapshot>(std::move(*records), std::move(keys), *version));
   return {};
 }
 
@@ -91,7 +93,9 @@ Result<void> KeyManager::create(const PlannedKey& plan, std::int64_t now) {
   if (!alg) {
     return fail(ErrorCode::kConfigInvalid, "unsupported signing algorithm " + plan.algorithm);
   }
-  auto jwk = jose::Jwk::generate(*alg, {.rsaBits = policy_.rsaBits});
+  jose::JwkGenerateOptions options;
+  options.rsaBits = policy_.rsaBits;
+  auto jwk = jose::Jwk::generate(*alg, options);
   if (!jwk) {
     return std::move(jwk).error();
   }
@@ -110,8 +114,7 @@ Result<void> KeyManager::create(const PlannedKey& plan, std::int64_t now) {
   record.sealedPrivateJwk = std::move(*sealed);
   record.createdAt = now;
   record.activatesAt = plan.activatesAt;
-  TESSERA_RETURN_IF_ERROR(
-      repository_->rotate(record, plan.retiresKid, plan.retiringRemoveAt));
+  TESSERA_RETURN_IF_ERROR(repository_->rotate(record, plan.retiresKid, plan.retiringRemoveAt));
   spdlog::info("signing key {} ({}) created, signs from {}{}: {}", record.kid, record.algorithm,
                formatUnixRfc3339(record.activatesAt),
                plan.retiresKid ? "; retires " + *plan.retiresKid : std::string(), plan.reason);
@@ -144,9 +147,13 @@ Result<std::vector<PlannedKey>> KeyManager::apply(RotationTrigger trigger) {
   return created;
 }
 
-Result<std::vector<PlannedKey>> KeyManager::maintain() { return apply(RotationTrigger::kSchedule); }
+Result<std::vector<PlannedKey>> KeyManager::maintain() {
+  return apply(RotationTrigger::kSchedule);
+}
 
-Result<std::vector<PlannedKey>> KeyManager::rotateNow() { return apply(RotationTrigger::kCommand); }
+Result<std::vector<PlannedKey>> KeyManager::rotateNow() {
+  return apply(RotationTrigger::kCommand);
+}
 
 Result<std::string> KeyManager::sign(std::string_view algorithm,
                                      const nlohmann::json& claims) const {
@@ -164,16 +171,16 @@ Result<std::string> KeyManager::sign(std::string_view algorithm,
   const std::int64_t maxLifetime =
       std::chrono::duration_cast<std::chrono::seconds>(policy_.maxTokenLifetime).count();
   if (exp <= iat || exp - iat > maxLifetime) {
-    return fail(ErrorCode::kInvalidArgument,
-                "token lifetime " + std::to_string(exp - iat) + " s is outside 1.." +
-                    std::to_string(maxLifetime) + " s (keys.maxTokenLifetime)");
+    return fail(ErrorCode::kInvalidArgument, "token lifetime " + std::to_string(exp - iat) +
+                                                 " s is outside 1.." + std::to_string(maxLifetime) +
+                                                 " s (keys.maxTokenLifetime)");
   }
   const auto snap = snapshot();
   const auto* key = snap->signer(algorithm, toUnixSeconds(clock_.now()));
   if (key == nullptr) {
-    return fail(ErrorCode::kUnavailable,
-                "no current " + std::string(algorithm) + " signing key (is the hub maintaining "
-                                                         "its keys?)");
+    return fail(ErrorCode::kUnavailable, "no current " + std::string(algorithm) +
+                                             " signing key (is the hub maintaining "
+                                             "its keys?)");
   }
   return jose::signJwt(*key, *alg, claims, "JWT");
 }

@@ -151,8 +151,8 @@ void registerHubCommands(CLI::App& app, int& exitCode) {
       std::string state(hub::keyStateName(hub::keyStateAt(r, now)));
       state.resize(10, ' ');
       line += state + formatUnixRfc3339(r.activatesAt) + "  ";
-      line += (r.retiresAt ? formatUnixRfc3339(*r.retiresAt) : std::string("-").append(19, ' ')) +
-              "  ";
+      line +=
+          (r.retiresAt ? formatUnixRfc3339(*r.retiresAt) : std::string("-").append(19, ' ')) + "  ";
       line += r.removeAt ? formatUnixRfc3339(*r.removeAt) : "-";
       std::cout << line << "\n";
     }

@@ -80,8 +80,9 @@ void registerTokenCommands(CLI::App& app, int& exitCode) {
       ->required();
   verify->add_option("--issuer", v->issuer, "Expected iss")->required();
   verify->add_option("--audience", v->audiences, "Accepted aud (repeatable)")->required();
-  verify->add_option("--alg", v->algorithms, "Allowed algorithms (repeatable; default: any the "
-                                             "key allows)");
+  verify->add_option("--alg", v->algorithms,
+                     "Allowed algorithms (repeatable; default: any the "
+                     "key allows)");
   verify->add_option("--require", v->required, "Claims that must be present (repeatable)");
   verify->add_option("--typ", v->typ, "Required typ header (e.g. JWT)");
   verify->add_option("--leeway", v->leeway, "Clock skew allowed for exp/nbf/iat")
@@ -97,7 +98,8 @@ void registerTokenCommands(CLI::App& app, int& exitCode) {
     }
     auto leeway = parseDuration(v->leeway);
     if (!leeway) {
-      exitCode = reportError(Error{ErrorCode::kInvalidArgument, "--leeway: " + leeway.error().message});
+      exitCode =
+          reportError(Error{ErrorCode::kInvalidArgument, "--leeway: " + leeway.error().message});
       return;
     }
     auto jwks = loadJwks(v->jwks, v->caFile);
@@ -163,9 +165,9 @@ void registerTokenCommands(CLI::App& app, int& exitCode) {
     }
     parts.push_back(rest);
     if (parts.size() != 3) {
-      exitCode = reportError(Error{ErrorCode::kTokenSegmentCount,
-                                   "a compact JWS has 3 segments, this has " +
-                                       std::to_string(parts.size())});
+      exitCode = reportError(
+          Error{ErrorCode::kTokenSegmentCount,
+                "a compact JWS has 3 segments, this has " + std::to_string(parts.size())});
       return;
     }
     nlohmann::json decoded[2];
@@ -225,8 +227,8 @@ void registerTokenCommands(CLI::App& app, int& exitCode) {
         {"exp", now + std::chrono::duration_cast<std::chrono::seconds>(*ttl).count()},
         {"jti", crypto::randomToken(16)},
     };
-    claims["aud"] = s->audiences.size() == 1 ? nlohmann::json(s->audiences[0])
-                                             : nlohmann::json(s->audiences);
+    claims["aud"] =
+        s->audiences.size() == 1 ? nlohmann::json(s->audiences[0]) : nlohmann::json(s->audiences);
     for (const auto& c : s->claims) {
       const auto eq = c.find('=');
       if (eq == std::string::npos || eq == 0) {

@@ -19,8 +19,7 @@ TEST(Metrics, RendersPrometheusText) {
   EXPECT_NE(text.find("tessera_http_requests_total{code=\"200\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("tessera_signing_keys{state=\"current\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("tessera_http_request_seconds_bucket{le=\"0.01\"} 1\n"), std::string::npos);
-  EXPECT_NE(text.find("tessera_http_request_seconds_bucket{le=\"0.1\"} 2\n"),
-            std::string::npos);
+  EXPECT_NE(text.find("tessera_http_request_seconds_bucket{le=\"0.1\"} 2\n"), std::string::npos);
   EXPECT_NE(text.find("tessera_http_request_seconds_bucket{le=\"+Inf\"} 3\n"), std::string::npos);
   EXPECT_NE(text.find("tessera_http_request_seconds_count 3\n"), std::string::npos);
 }

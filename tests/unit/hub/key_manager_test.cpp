@@ -34,8 +34,11 @@ class KeyManagerTest : public ::testing::Test {
 
   std::int64_t now() const { return toUnixSeconds(clock_.now()); }
   nlohmann::json claims(std::int64_t lifetime = 300) const {
-    return {{"iss", "https://hub.test"}, {"sub", "s"},         {"aud", "a"},
-            {"iat", now()},              {"exp", now() + lifetime}};
+    return {{"iss", "https://hub.test"},
+            {"sub", "s"},
+            {"aud", "a"},
+            {"iat", now()},
+            {"exp", now() + lifetime}};
   }
   jose::Jwks publishedJwks() const {
     auto parsed = jose::Jwks::parse(manager_->snapshot()->jwks(now()).dump());
