@@ -33,7 +33,7 @@ struct JwkImportOptions {
 struct JwkGenerateOptions {
   int rsaBits = 2048;
   // Empty: the kid is the RFC 7638 thumbprint.
-  std::string kid;
+  std::string kid{};
   // Records the algorithm in the key's "alg" member (binds the key to it).
   bool bindAlgorithm = true;
 };

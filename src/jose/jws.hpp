@@ -31,8 +31,8 @@ Result<void> verifyBytes(const Jwk& key, Algorithm alg, std::string_view signing
                          std::string_view signature);
 
 struct JwsSignOptions {
-  std::string typ;  // "" = no typ member
-  std::string cty;  // "" = no cty member
+  std::string typ{};  // "" = no typ member
+  std::string cty{};  // "" = no cty member
   bool includeKid = true;
 };
 
@@ -44,9 +44,9 @@ Result<std::string> signCompact(const Jwk& key, Algorithm alg, std::string_view 
 struct JwsVerifyOptions {
   std::size_t maxTokenBytes = kDefaultMaxTokenBytes;
   // Empty: any algorithm the key allows.
-  AlgorithmSet allowedAlgorithms;
+  AlgorithmSet allowedAlgorithms{};
   // When set, the header typ must match (case-insensitive, "application/" prefix optional).
-  std::optional<std::string> typ;
+  std::optional<std::string> typ{};
 };
 
 struct VerifiedJws {

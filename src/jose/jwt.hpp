@@ -22,15 +22,15 @@
 namespace tessera::jose {
 
 struct JwtValidationOptions {
-  std::optional<std::string> issuer;   // exact match when set
-  std::vector<std::string> audiences;  // token aud must contain one of these; empty = unchecked
+  std::optional<std::string> issuer{};   // exact match when set
+  std::vector<std::string> audiences{};  // token aud must contain one of these; empty = unchecked
   std::chrono::seconds leeway{60};
-  std::vector<std::string> requiredClaims;  // must be present and not null
-  bool requireExpiry = true;                // exp must be present
-  std::optional<std::string> typ;           // e.g. "JWT", "at+jwt"; unset = unchecked
+  std::vector<std::string> requiredClaims{};  // must be present and not null
+  bool requireExpiry = true;                  // exp must be present
+  std::optional<std::string> typ{};           // e.g. "JWT", "at+jwt"; unset = unchecked
   std::size_t maxTokenBytes = kDefaultMaxTokenBytes;
-  AlgorithmSet allowedAlgorithms;                   // empty = whatever the key allows
-  std::optional<std::chrono::seconds> maxLifetime;  // exp - iat (or nbf) must not exceed it
+  AlgorithmSet allowedAlgorithms{};                   // empty = whatever the key allows
+  std::optional<std::chrono::seconds> maxLifetime{};  // exp - iat (or nbf) must not exceed it
 };
 
 struct VerifiedJwt {
