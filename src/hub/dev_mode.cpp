@@ -57,13 +57,25 @@ Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std:
         writePrivateFile(kekPath, crypto::KeyEncryptionKey::generate().toText() + "\n"));
     setup.createdKek = true;
   }
-  HubConfig& c = setup.config;
-  c.devMode = true;
-  c.issuer = "http://" + (listen.starts_with("localhost:") ? "127.0.0.1:" + port : listen);
-  c.server.listen = listen;
-  c.sqlitePath = dir / "hub.db";
-  c.kek.file = kekPath;
-  TESSERA_RETURN_IF_ERROR(validateHubConfig(c));
+  const std::string issuer =
+      "http://" + (listen.starts_with("localhost:") ? "127.0.0.1:" + port : listen);
+  // The configuration dev mode runs is written out as an ordinary hub.yaml: operators can read
+  // it, and `--data-dir` commands (keys, token sign) load it to act on the same hub.
+  const std::string yaml =
+      "# Written by `tessera dev` at every start; edits are overwritten.\n"
+      "issuer: " +
+      issuer + "\n" + "server:\n  listen: \"" + listen + "\"\n" +
+      "store:\n  sqlite:\n    path: hub.db\n" + "keyEncryptionKey:\n  file: dev-kek\n";
+  const auto configPath = dir / "hub.yaml";
+  std::filesystem::remove(configPath, ec);
+  TESSERA_RETURN_IF_ERROR(writePrivateFile(configPath, yaml));
+  auto config = loadHubConfig(configPath);
+  if (!config) {
+    return std::move(config).error();
+  }
+  setup.config = std::move(*config);
+  setup.config.devMode = true;
+  setup.configPath = configPath;
   return setup;
 }
 

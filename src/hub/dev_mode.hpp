@@ -13,7 +13,8 @@ namespace tessera::hub {
 
 struct DevSetup {
   HubConfig config;
-  bool createdKek = false;  // first run: a new development KEK was written
+  std::filesystem::path configPath;  // DATA_DIR/hub.yaml, the configuration dev mode runs
+  bool createdKek = false;           // first run: a new development KEK was written
 };
 
 // Fails unless `listen` is a loopback address with an explicit port (dev mode serves plain HTTP).

@@ -12,6 +12,7 @@
 #include "jose/base64url.hpp"
 #include "jose/json_strict.hpp"
 #include "jose/jws_internal.hpp"
+#include "jose/verify_context_cache.hpp"
 
 namespace tessera::jose {
 namespace {
@@ -123,6 +124,13 @@ Result<void> setRsaPadding(EVP_PKEY_CTX* pctx, Algorithm alg) {
     return cryptoError("cannot configure RSA PKCS#1 v1.5");
   }
   return {};
+}
+
+Result<void> configureVerifyContext(EVP_PKEY_CTX* pctx, Algorithm alg) {
+  if (EVP_PKEY_CTX_set_signature_md(pctx, digestFor(alg)) != 1) {
+    return cryptoError("cannot set the signature digest");
+  }
+  return setRsaPadding(pctx, alg);
 }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
@@ -246,15 +254,14 @@ Result<void> verifyBytes(const Jwk& key, Algorithm alg, std::string_view signing
         1) {
       return cryptoError("cannot hash the signing input");
     }
-    crypto::PkeyCtxPtr pctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey(), nullptr));
-    if (!pctx || EVP_PKEY_verify_init(pctx.get()) != 1 ||
-        EVP_PKEY_CTX_set_signature_md(pctx.get(), md) != 1) {
+    EVP_PKEY_CTX* pctx = detail::verifyContextFor(key.pkey(), alg, configureVerifyContext);
+    if (pctx == nullptr) {
       return cryptoError("cannot start verifying with " + key.describe());
     }
-    if (auto r = setRsaPadding(pctx.get(), alg); !r) {
-      return std::move(r).error();
+    ok = EVP_PKEY_verify(pctx, bytes(signature), signature.size(), digest, digestLen);
+    if (ok != 1) {
+      detail::discardVerifyContext(key.pkey(), alg);
     }
-    ok = EVP_PKEY_verify(pctx.get(), bytes(signature), signature.size(), digest, digestLen);
   }
   if (ok != 1) {
     crypto::takeOpenSslErrors();

@@ -8,8 +8,8 @@
 namespace tessera::store {
 
 Result<Store> openSqliteStore(const std::filesystem::path& path) {
+  std::error_code ec;
   if (path.has_parent_path()) {
-    std::error_code ec;
     std::filesystem::create_directories(path.parent_path(), ec);
     if (ec) {
       return fail(ErrorCode::kStoreFailure,
@@ -17,6 +17,10 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
     }
   }
   auto db = SqliteDb::open(path);
+  // The store holds sealed keys and, later, sealed secrets: owner-only, like the KEK.
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+      std::filesystem::perm_options::replace, ec);
   if (!db) {
     return std::move(db).error();
   }

@@ -2,7 +2,6 @@
 
 #include <iostream>
 
-#include "hub/dev_mode.hpp"
 #include "hub/hub.hpp"
 
 namespace tessera::cli {
@@ -18,11 +17,13 @@ Result<hub::HubConfig> HubLocation::load() const {
   if (!configPath.empty()) {
     return hub::loadHubConfig(configPath);
   }
-  auto dev = hub::prepareDevMode(dataDir.empty() ? "./.tessera-dev" : dataDir, "127.0.0.1:8080");
-  if (!dev) {
-    return std::move(dev).error();
+  const std::filesystem::path dir = dataDir.empty() ? "./.tessera-dev" : dataDir;
+  if (!std::filesystem::exists(dir / "hub.yaml")) {
+    return fail(ErrorCode::kConfigInvalid, (dir / "hub.yaml").string() +
+                                               " does not exist: start `tessera dev --data-dir " +
+                                               dir.string() + "` once, or pass --config");
   }
-  return std::move(dev->config);
+  return hub::loadHubConfig(dir / "hub.yaml");
 }
 
 Result<OpenedKeys> openKeys(const HubLocation& location) {

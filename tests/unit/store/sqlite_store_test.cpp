@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -40,6 +41,9 @@ TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {
   auto second = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(second.ok());
   EXPECT_EQ(second->schemaVersion, 1);
+  struct stat st {};
+  ASSERT_EQ(::stat((dir_ / "nested" / "hub.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u) << "the store holds sealed keys: owner only";
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {
