@@ -182,7 +182,7 @@ struct HttpServer::Impl {
   asio::awaitable<bool> write(Stream& stream, Response& res, unsigned version, bool head,
                               bool keepAlive);
   Response handleProtocolError(const Error& error);
-  void logAccess(std::string_view method, std::string_view path, int status,
+  void logAccess(std::string_view method, std::string_view path, std::string_view route, int status,
                  std::chrono::steady_clock::time_point begun, const Peer& peer);
 };
 
@@ -469,7 +469,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
                     "request head exceeds " + std::to_string(options.maxHeaderBytes) + " bytes")
               : makeError(ErrorCode::kHttpBadRequest, "malformed request: " + ec.message()));
       co_await write(stream, res, 11, false, false);
-      logAccess("", "", res.status, begun, peer);
+      logAccess("", "", "", res.status, begun, peer);
       conn.linger = true;
       co_return;
     }
@@ -488,6 +488,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
     const bool headRequest = head.method() == http::verb::head;
     bool keepAlive = head.keep_alive();
     const bool hasBody = parser.chunked() || parser.content_length().value_or(0) > 0;
+    std::string_view matchedRoute;
 
     auto finish = [&](Response& res) -> asio::awaitable<bool> {
       if (res.headers.get("Connection") &&
@@ -496,7 +497,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
       }
       keepAlive = keepAlive && !stopping;
       const bool written = co_await write(stream, res, request.httpVersion, headRequest, keepAlive);
-      logAccess(request.method, request.path, res.status, begun, peer);
+      logAccess(request.method, request.path, matchedRoute, res.status, begun, peer);
       const bool again = written && keepAlive;
       co_return again;
     };
@@ -528,6 +529,9 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
     }
 
     auto lookup = router.find(request.method, request.path);
+    if (lookup.route != nullptr) {
+      matchedRoute = lookup.route->pattern;
+    }
     if (lookup.kind != Router::Lookup::Kind::kFound) {
       bool again = false;
       if (lookup.kind == Router::Lookup::Kind::kMethodNotAllowed) {
@@ -649,7 +653,8 @@ Response HttpServer::Impl::handleProtocolError(const Error& error) {
   return res;
 }
 
-void HttpServer::Impl::logAccess(std::string_view method, std::string_view path, int status,
+void HttpServer::Impl::logAccess(std::string_view method, std::string_view path,
+                                 std::string_view route, int status,
                                  std::chrono::steady_clock::time_point begun, const Peer& peer) {
   if (!options.accessLog) {
     return;
@@ -657,6 +662,7 @@ void HttpServer::Impl::logAccess(std::string_view method, std::string_view path,
   AccessLogEntry entry;
   entry.method = method;
   entry.path = path;
+  entry.route = route;
   entry.status = status;
   entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - begun);

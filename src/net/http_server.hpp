@@ -28,6 +28,7 @@ namespace tessera::net {
 struct AccessLogEntry {
   std::string_view method{};  // "" when the request could not be parsed
   std::string_view path{};
+  std::string_view route{};  // the matched pattern ("" if none): a low-cardinality metrics label
   int status = 0;
   std::chrono::microseconds duration{0};  // from the end of the request head to the response sent
   std::string_view remoteAddress{};

@@ -30,6 +30,7 @@ class Router {
  public:
   struct Route {
     std::string method{};
+    std::string pattern{};  // as registered, e.g. "/v1/clientWorkloads/{name}"
     Handler handler{};
     RouteOptions options{};
   };
