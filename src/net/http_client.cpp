@@ -267,8 +267,13 @@ asio::awaitable<Result<ClientResponse>> HttpClient::Impl::once(const Url& url,
       conn = std::move(*fresh);
       ++opened;
     }
-    Exchange ex = conn->plain ? co_await exchange(*conn->plain, url, request, deadline)
-                              : co_await exchange(*conn->tls, url, request, deadline);
+    // (Not a conditional expression: GCC 12 miscompiles co_await inside ?:.)
+    Exchange ex;
+    if (conn->plain) {
+      ex = co_await exchange(*conn->plain, url, request, deadline);
+    } else {
+      ex = co_await exchange(*conn->tls, url, request, deadline);
+    }
     if (!ex.result->ok() && ex.nothingReceived && pooled && attempt == 0 &&
         isIdempotent(request.method)) {
       // The server closed the pooled connection as we reused it: one retry on a new one.
@@ -437,6 +442,43 @@ asio::awaitable<Exchange> HttpClient::Impl::exchange(Stream& stream, const Url& 
     ex.result = std::move(response);
     co_return ex;
   }
+}
+
+ClientRequest ClientRequest::post(std::string url, std::string body, std::string contentType) {
+  ClientRequest req("POST", std::move(url));
+  req.withBody(std::move(body), std::move(contentType));
+  return req;
+}
+
+ClientRequest& ClientRequest::withHeader(std::string_view name, std::string value) {
+  headers.set(name, std::move(value));
+  return *this;
+}
+
+ClientRequest& ClientRequest::withBody(std::string data, std::string contentType) {
+  body = std::move(data);
+  headers.set("Content-Type", std::move(contentType));
+  return *this;
+}
+
+ClientRequest& ClientRequest::withTimeout(std::chrono::milliseconds d) {
+  timeout = d;
+  return *this;
+}
+
+ClientRequest& ClientRequest::withMaxResponseBytes(std::size_t n) {
+  maxResponseBytes = n;
+  return *this;
+}
+
+ClientRequest& ClientRequest::withMaxRedirects(int n) {
+  maxRedirects = n;
+  return *this;
+}
+
+ClientRequest& ClientRequest::withInsecureSkipTlsVerify() {
+  insecureSkipTlsVerify = true;
+  return *this;
 }
 
 Result<std::shared_ptr<HttpClient>> HttpClient::create(HttpClientOptions options) {

@@ -5,9 +5,9 @@
 //
 //   auto client = HttpClient::create({.caBundleFile = "/etc/tessera/ca.pem"});
 //   // in a coroutine:
-//   Result<ClientResponse> r = co_await client->request({.url = "https://idp.example/jwks"});
+//   Result<ClientResponse> r = co_await client->request(ClientRequest::get(jwksUrl));
 //   // or blocking (CLI, start-up):
-//   Result<ClientResponse> r = client->requestBlocking({.url = "https://idp.example/jwks"});
+//   Result<ClientResponse> r = client->requestBlocking(ClientRequest::get(jwksUrl));
 #pragma once
 
 #include <boost/asio/awaitable.hpp>
@@ -18,13 +18,31 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/result.hpp"
 #include "net/http_types.hpp"
 
 namespace tessera::net {
 
+// Not an aggregate on purpose: GCC 12 miscompiles aggregate-initialized temporaries inside a
+// co_await expression (`co_await client.request({.url = u})` frees garbage), so requests are built
+// with constructors and setters, which are safe:
+//   co_await client->request(ClientRequest::get(url).withTimeout(2s));
 struct ClientRequest {
+  ClientRequest() = default;
+  ClientRequest(std::string methodName, std::string target)
+      : method(std::move(methodName)), url(std::move(target)) {}
+  static ClientRequest get(std::string url) { return ClientRequest("GET", std::move(url)); }
+  static ClientRequest post(std::string url, std::string body, std::string contentType);
+
+  ClientRequest& withHeader(std::string_view name, std::string value);
+  ClientRequest& withBody(std::string data, std::string contentType);
+  ClientRequest& withTimeout(std::chrono::milliseconds d);
+  ClientRequest& withMaxResponseBytes(std::size_t n);
+  ClientRequest& withMaxRedirects(int n);
+  ClientRequest& withInsecureSkipTlsVerify();  // see insecureSkipTlsVerify
+
   std::string method = "GET";
   std::string url;  // absolute http(s) URL
   Headers headers;  // Host, Content-Length and Connection are set by the client
@@ -41,13 +59,13 @@ struct ClientRequest {
 
 struct ClientResponse {
   int status = 0;
-  Headers headers;
-  std::string body;
-  std::string url;  // the URL that produced this response (after redirects)
+  Headers headers{};
+  std::string body{};
+  std::string url{};  // the URL that produced this response (after redirects)
 };
 
 struct HttpClientOptions {
-  std::string caBundleFile;  // PEM trusted CAs; empty: the system trust store
+  std::string caBundleFile{};  // PEM trusted CAs; empty: the system trust store
   std::chrono::milliseconds connectTimeout{5'000};  // DNS + TCP connect
   std::chrono::milliseconds timeout{30'000};        // whole request default
   std::size_t maxResponseBytes = 1024 * 1024;       // body; larger -> kHttpResponseTooLarge

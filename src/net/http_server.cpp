@@ -19,6 +19,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <condition_variable>
@@ -44,6 +45,11 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kTlsShutdownTimeout = std::chrono::milliseconds(500);
 constexpr auto kForceCloseGrace = std::chrono::seconds(1);
+// Lingering close: after answering an error without reading the whole request, read and discard
+// what the client still sends for a moment, so that closing does not reset the connection and
+// destroy the error response before the client reads it.
+constexpr auto kLingerTimeout = std::chrono::milliseconds(500);
+constexpr std::size_t kLingerMaxBytes = 256 * 1024;
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", formatted once per second per thread.
 std::string_view httpDate() {
@@ -125,6 +131,7 @@ struct Connection {
   asio::any_io_executor executor;
   beast::tcp_stream* tcp = nullptr;  // while the session runs
   bool idle = false;                 // waiting for the next request
+  bool linger = false;               // closing after an error with request bytes possibly unread
 };
 
 }  // namespace
@@ -170,10 +177,12 @@ struct HttpServer::Impl {
   template <class Stream>
   asio::awaitable<void> serve(Stream& stream, Connection& conn, const Peer& peer);
   template <class Stream>
+  asio::awaitable<void> drain(Stream& stream);
+  template <class Stream>
   asio::awaitable<bool> write(Stream& stream, Response& res, unsigned version, bool head,
                               bool keepAlive);
   Response handleProtocolError(const Error& error);
-  void logAccess(std::string_view method, std::string_view path, int status,
+  void logAccess(std::string_view method, std::string_view path, std::string_view route, int status,
                  std::chrono::steady_clock::time_point begun, const Peer& peer);
 };
 
@@ -375,6 +384,9 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket,
         auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple);
         if (!hec) {
           co_await serve(stream, *conn, peer);
+          if (conn->linger) {
+            co_await drain(stream);
+          }
           if (conn->tcp->socket().is_open()) {
             conn->tcp->expires_after(kTlsShutdownTimeout);
             co_await stream.async_shutdown(kTuple);
@@ -388,12 +400,33 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket,
       conn->tcp = &stream;
       co_await serve(stream, *conn, peer);
       stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      if (conn->linger) {
+        co_await drain(stream);
+      }
       stream.close();
       conn->tcp = nullptr;
     }
   } catch (const std::exception& e) {
     conn->tcp = nullptr;
     spdlog::error("http server: connection failed: {}", e.what());
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> HttpServer::Impl::drain(Stream& stream) {
+  auto& tcpStream = beast::get_lowest_layer(stream);
+  if (!tcpStream.socket().is_open()) {
+    co_return;
+  }
+  tcpStream.expires_after(kLingerTimeout);
+  std::array<char, 16 * 1024> scratch{};
+  std::size_t total = 0;
+  while (total < kLingerMaxBytes) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kTuple);
+    if (ec) {
+      break;
+    }
+    total += n;
   }
 }
 
@@ -436,7 +469,8 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
                     "request head exceeds " + std::to_string(options.maxHeaderBytes) + " bytes")
               : makeError(ErrorCode::kHttpBadRequest, "malformed request: " + ec.message()));
       co_await write(stream, res, 11, false, false);
-      logAccess("", "", res.status, begun, peer);
+      logAccess("", "", "", res.status, begun, peer);
+      conn.linger = true;
       co_return;
     }
     begun = std::chrono::steady_clock::now();
@@ -454,6 +488,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
     const bool headRequest = head.method() == http::verb::head;
     bool keepAlive = head.keep_alive();
     const bool hasBody = parser.chunked() || parser.content_length().value_or(0) > 0;
+    std::string_view matchedRoute;
 
     auto finish = [&](Response& res) -> asio::awaitable<bool> {
       if (res.headers.get("Connection") &&
@@ -462,13 +497,15 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
       }
       keepAlive = keepAlive && !stopping;
       const bool written = co_await write(stream, res, request.httpVersion, headRequest, keepAlive);
-      logAccess(request.method, request.path, res.status, begun, peer);
-      co_return written&& keepAlive;
+      logAccess(request.method, request.path, matchedRoute, res.status, begun, peer);
+      const bool again = written && keepAlive;
+      co_return again;
     };
     // Answers without reading the body: the connection cannot be reused unless there is none.
     auto refuse = [&](const Error& error) -> asio::awaitable<bool> {
       auto res = errorResponse(error);
       keepAlive = keepAlive && !hasBody;
+      conn.linger = conn.linger || hasBody;
       co_return co_await finish(res);
     };
 
@@ -476,6 +513,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
       auto res = handleProtocolError(
           makeError(ErrorCode::kHttpBadRequest, "request target must be an absolute path"));
       keepAlive = false;
+      conn.linger = true;
       co_await finish(res);
       co_return;
     }
@@ -491,6 +529,9 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
     }
 
     auto lookup = router.find(request.method, request.path);
+    if (lookup.route != nullptr) {
+      matchedRoute = lookup.route->pattern;
+    }
     if (lookup.kind != Router::Lookup::Kind::kFound) {
       bool again = false;
       if (lookup.kind == Router::Lookup::Kind::kMethodNotAllowed) {
@@ -612,7 +653,8 @@ Response HttpServer::Impl::handleProtocolError(const Error& error) {
   return res;
 }
 
-void HttpServer::Impl::logAccess(std::string_view method, std::string_view path, int status,
+void HttpServer::Impl::logAccess(std::string_view method, std::string_view path,
+                                 std::string_view route, int status,
                                  std::chrono::steady_clock::time_point begun, const Peer& peer) {
   if (!options.accessLog) {
     return;
@@ -620,6 +662,7 @@ void HttpServer::Impl::logAccess(std::string_view method, std::string_view path,
   AccessLogEntry entry;
   entry.method = method;
   entry.path = path;
+  entry.route = route;
   entry.status = status;
   entry.duration = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - begun);

@@ -26,11 +26,12 @@ namespace tessera::net {
 
 // What the access-log hook receives after each response (metrics, access logs).
 struct AccessLogEntry {
-  std::string_view method;  // "" when the request could not be parsed
-  std::string_view path;
+  std::string_view method{};  // "" when the request could not be parsed
+  std::string_view path{};
+  std::string_view route{};  // the matched pattern ("" if none): a low-cardinality metrics label
   int status = 0;
   std::chrono::microseconds duration{0};  // from the end of the request head to the response sent
-  std::string_view remoteAddress;
+  std::string_view remoteAddress{};
   std::uint16_t remotePort = 0;
 };
 using AccessLogHook = std::function<void(const AccessLogEntry&)>;
@@ -48,8 +49,8 @@ struct HttpServerOptions {
   std::chrono::milliseconds idleTimeout{60'000};   // keep-alive wait for the next request
   std::size_t maxConnections = 10'000;             // beyond it new connections are closed at once
   int listenBacklog = 1024;
-  std::optional<ServerTlsConfig> tls;  // HTTPS when set
-  AccessLogHook accessLog;             // called on the connection's strand; keep it cheap
+  std::optional<ServerTlsConfig> tls{};  // HTTPS when set
+  AccessLogHook accessLog{};             // called on the connection's strand; keep it cheap
 };
 
 struct HttpServerStats {

@@ -50,14 +50,14 @@ using PathParams = std::map<std::string, std::string, std::less<>>;
 // One request as a handler sees it. `path` is the raw (still percent-encoded) path without the
 // query; path parameters and query parameters are percent-decoded.
 struct Request {
-  std::string method;  // "GET", "POST"... (HEAD stays "HEAD" when served by a GET route)
-  std::string target;  // the raw request-target, path plus query
-  std::string path;
-  QueryParams queryParams;
-  PathParams pathParams;
-  Headers headers;
-  std::string body;
-  std::string remoteAddress;  // IP literal of the peer, without brackets
+  std::string method;    // "GET", "POST"... (HEAD stays "HEAD" when served by a GET route)
+  std::string target{};  // the raw request-target, path plus query
+  std::string path{};
+  QueryParams queryParams{};
+  PathParams pathParams{};
+  Headers headers{};
+  std::string body{};
+  std::string remoteAddress{};  // IP literal of the peer, without brackets
   std::uint16_t remotePort = 0;
   unsigned httpVersion = 11;  // 10 or 11
 
@@ -73,8 +73,8 @@ struct Request {
 
 struct Response {
   int status = 200;
-  Headers headers;
-  std::string body;
+  Headers headers{};
+  std::string body{};
 };
 
 // A JSON body with Content-Type: application/json.

@@ -107,7 +107,7 @@ Router& Router::add(std::string_view method, std::string_view pattern, Handler h
                                   std::string(pattern));
     }
   }
-  it->routes.push_back(Route{std::string(method), std::move(handler), options});
+  it->routes.push_back(Route{std::string(method), it->pattern, std::move(handler), options});
   return *this;
 }
 

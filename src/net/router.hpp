@@ -23,15 +23,16 @@ using SyncHandler = std::function<Response(Request&)>;
 
 struct RouteOptions {
   // Overrides HttpServerOptions::maxBodyBytes for this route (larger or smaller).
-  std::optional<std::size_t> maxBodyBytes;
+  std::optional<std::size_t> maxBodyBytes{};
 };
 
 class Router {
  public:
   struct Route {
-    std::string method;
-    Handler handler;
-    RouteOptions options;
+    std::string method{};
+    std::string pattern{};  // as registered, e.g. "/v1/clientWorkloads/{name}"
+    Handler handler{};
+    RouteOptions options{};
   };
 
   // The outcome of a lookup: a route (with its decoded path parameters), or the reason none fits.
@@ -39,8 +40,8 @@ class Router {
     enum class Kind { kFound, kNotFound, kMethodNotAllowed, kBadPath };
     Kind kind = Kind::kNotFound;
     const Route* route = nullptr;
-    PathParams params;
-    std::string allow;  // for kMethodNotAllowed: "GET, HEAD, POST"
+    PathParams params{};
+    std::string allow{};  // for kMethodNotAllowed: "GET, HEAD, POST"
   };
 
   // Registers a route. Throws std::invalid_argument for a malformed pattern or a duplicate
@@ -80,13 +81,13 @@ class Router {
 
  private:
   struct Segment {
-    std::string text;  // literal text, or the parameter name
+    std::string text{};  // literal text, or the parameter name
     bool param = false;
   };
   struct PathEntry {
-    std::string pattern;
-    std::vector<Segment> segments;
-    std::vector<Route> routes;
+    std::string pattern{};
+    std::vector<Segment> segments{};
+    std::vector<Route> routes{};
   };
 
   std::vector<PathEntry> entries_;  // ordered most specific first

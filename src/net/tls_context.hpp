@@ -18,8 +18,8 @@ namespace tessera::net {
 using TlsContextPtr = std::shared_ptr<boost::asio::ssl::context>;
 
 struct ServerTlsConfig {
-  std::string certificateChainFile;  // PEM: leaf first, then intermediates
-  std::string privateKeyFile;        // PEM
+  std::string certificateChainFile{};  // PEM: leaf first, then intermediates
+  std::string privateKeyFile{};        // PEM
 };
 
 // kHttpTls when a file is missing, unreadable, or the key does not match the certificate.
@@ -27,7 +27,7 @@ Result<TlsContextPtr> makeServerTlsContext(const ServerTlsConfig& config);
 
 struct ClientTlsConfig {
   // PEM file of trusted CAs; empty means the system's default trust store.
-  std::string caBundleFile;
+  std::string caBundleFile{};
   // Skips certificate and hostname verification. Only for explicitly insecure requests.
   bool insecureSkipVerify = false;
 };

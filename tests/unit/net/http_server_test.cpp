@@ -354,7 +354,7 @@ TEST_F(ServerTest, MaxConnectionsClosesExtraConnections) {
 
 TEST_F(ServerTest, AccessLogHookSeesEveryResponse) {
   struct Seen {
-    std::string method, path, remote;
+    std::string method, path, route, remote;
     int status;
   };
   std::mutex mu;
@@ -362,24 +362,29 @@ TEST_F(ServerTest, AccessLogHookSeesEveryResponse) {
   auto options = testOptions();
   options.accessLog = [&](const AccessLogEntry& e) {
     std::lock_guard lock(mu);
-    seen.push_back(
-        {std::string(e.method), std::string(e.path), std::string(e.remoteAddress), e.status});
+    seen.push_back({std::string(e.method), std::string(e.path), std::string(e.route),
+                    std::string(e.remoteAddress), e.status});
   };
   startServer(options);
   RawClient c(port());
-  c.send(rawGet("/hello?x=1") + rawGet("/nope"));
+  c.send(rawGet("/hello?x=1") + rawGet("/nope") + rawGet("/v1/clientWorkloads/abc"));
+  ASSERT_TRUE(c.read());
   ASSERT_TRUE(c.read());
   ASSERT_TRUE(c.read());
   // The hook runs after the response is written; stopping joins the threads, so all calls are
   // done (and none can touch `seen` after this test returns).
   server_->stop(1s);
   std::lock_guard lock(mu);
-  ASSERT_EQ(seen.size(), 2u);
+  ASSERT_EQ(seen.size(), 3u);
   EXPECT_EQ(seen[0].method, "GET");
   EXPECT_EQ(seen[0].path, "/hello");
   EXPECT_EQ(seen[0].status, 200);
   EXPECT_EQ(seen[0].remote, "127.0.0.1");
+  EXPECT_EQ(seen[0].route, "/hello");
   EXPECT_EQ(seen[1].status, 404);
+  EXPECT_EQ(seen[1].route, "");
+  EXPECT_EQ(seen[2].path, "/v1/clientWorkloads/abc");
+  EXPECT_EQ(seen[2].route, "/v1/clientWorkloads/{name}");
 }
 
 TEST_F(ServerTest, GracefulStopLetsInFlightRequestFinish) {
