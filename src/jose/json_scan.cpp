@@ -1,6 +1,8 @@
 // The allocation-light strict JSON scanner behind scanStrictJson (see json_strict.hpp).
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include "jose/json_strict.hpp"
@@ -140,6 +142,8 @@ class JsonScanner {
   static bool isDigit(char c) noexcept { return c >= '0' && c <= '9'; }
 
   bool number() {
+    const char* start = p_;
+    bool plainInteger = true;
     if (p_ != end_ && *p_ == '-') {
       ++p_;
     }
@@ -155,6 +159,7 @@ class JsonScanner {
     }
     if (p_ != end_ && *p_ == '.') {
       ++p_;
+      plainInteger = false;
       if (p_ == end_ || !isDigit(*p_)) {
         return invalid("invalid number");
       }
@@ -164,6 +169,7 @@ class JsonScanner {
     }
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
       ++p_;
+      plainInteger = false;
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) {
         ++p_;
       }
@@ -172,6 +178,13 @@ class JsonScanner {
       }
       while (p_ != end_ && isDigit(*p_)) {
         ++p_;
+      }
+    }
+    // Like nlohmann (whose DOM LazyJson builds), reject numbers that overflow a double.
+    if (!plainInteger || p_ - start > 18) {
+      const std::string text(start, p_);
+      if (!std::isfinite(std::strtod(text.c_str(), nullptr))) {
+        return invalid("number out of range");
       }
     }
     return true;

@@ -132,6 +132,9 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
                                                  " bytes exceeds the limit of " +
                                                  std::to_string(limits.maxBytes));
   }
+  if (text.starts_with("\xef\xbb\xbf")) {
+    return fail(ErrorCode::kJsonInvalid, "JSON: byte order mark is not allowed (byte 0)");
+  }
   StrictSaxBuilder builder(limits.maxDepth);
   const bool ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json,
                                   /*strict=*/true, /*ignore_comments=*/false);
