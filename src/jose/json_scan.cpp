@@ -5,6 +5,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "jose/json_strict.hpp"
 
 namespace tessera::jose {
@@ -267,6 +271,25 @@ class JsonScanner {
     ++p_;
     for (;;) {
       // Fast path over plain ASCII.
+#if defined(__SSE2__)
+      // 16 bytes at a time: stop at '"', '\\', or any byte < 0x20 as a signed char (controls
+      // and every non-ASCII byte).
+      const __m128i quote = _mm_set1_epi8('"');
+      const __m128i backslash = _mm_set1_epi8('\\');
+      const __m128i space = _mm_set1_epi8(0x20);
+      while (end_ - p_ >= 16) {
+        const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+        const __m128i stops = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(chunk, quote), _mm_cmpeq_epi8(chunk, backslash)),
+            _mm_cmplt_epi8(chunk, space));
+        const int mask = _mm_movemask_epi8(stops);
+        if (mask != 0) {
+          p_ += __builtin_ctz(static_cast<unsigned>(mask));
+          break;
+        }
+        p_ += 16;
+      }
+#endif
       while (p_ != end_ && !kStringStops[static_cast<unsigned char>(*p_)]) {
         ++p_;
       }
@@ -382,7 +405,7 @@ class JsonScanner {
         std::string decoded;
         jsonStringValue(std::string_view(nameStart, static_cast<std::size_t>(p_ - nameStart)),
                         decoded);
-        name = storage().emplace_back(std::move(decoded));
+        name = *storage().emplace_back(std::make_unique<std::string>(std::move(decoded)));
       }
       if (!checkDuplicate(objectStart, name)) {
         return false;
@@ -462,7 +485,9 @@ class JsonScanner {
     return true;
   }
 
-  std::deque<std::string>& storage() { return top_ != nullptr ? top_->decodedNames_ : localNames_; }
+  std::vector<std::unique_ptr<std::string>>& storage() {
+    return top_ != nullptr ? top_->decodedNames_ : localNames_;
+  }
 
   static constexpr std::size_t kLinearKeys = 24;
 
@@ -479,14 +504,22 @@ class JsonScanner {
     return stack;
   }
   std::vector<std::string_view>& keys_;
-  std::deque<std::string> localNames_;
+  std::vector<std::unique_ptr<std::string>> localNames_;
   bool failed_ = false;
   Error error_;
 };
 
 const JsonMember* JsonObjectScan::find(std::string_view name) const noexcept {
+  // Claim and header names are short: compare inline rather than through memcmp.
   for (const auto& m : members_) {
-    if (m.name == name) {
+    if (m.name.size() != name.size()) {
+      continue;
+    }
+    std::size_t i = 0;
+    while (i < name.size() && m.name[i] == name[i]) {
+      ++i;
+    }
+    if (i == name.size()) {
       return &m;
     }
   }
@@ -607,14 +640,18 @@ std::vector<std::pair<JsonKind, std::string_view>> jsonArrayElements(std::string
   return out;
 }
 
+// Moves and assignments are not concurrent with other uses of the same objects (like any type), so
+// they need no atomic read-modify-write; only get() races with itself.
 LazyJson::LazyJson(LazyJson&& other) noexcept
-    : text_(std::move(other.text_)),
-      dom_(other.dom_.exchange(nullptr, std::memory_order_acq_rel)) {}
+    : text_(std::move(other.text_)), dom_(other.dom_.load(std::memory_order_relaxed)) {
+  other.dom_.store(nullptr, std::memory_order_relaxed);
+}
 
 LazyJson& LazyJson::operator=(const LazyJson& other) {
   if (this != &other) {
     text_ = other.text_;
-    delete dom_.exchange(nullptr, std::memory_order_acq_rel);
+    delete dom_.load(std::memory_order_relaxed);
+    dom_.store(nullptr, std::memory_order_relaxed);
   }
   return *this;
 }
@@ -622,8 +659,9 @@ LazyJson& LazyJson::operator=(const LazyJson& other) {
 LazyJson& LazyJson::operator=(LazyJson&& other) noexcept {
   if (this != &other) {
     text_ = std::move(other.text_);
-    delete dom_.exchange(other.dom_.exchange(nullptr, std::memory_order_acq_rel),
-                         std::memory_order_acq_rel);
+    delete dom_.load(std::memory_order_relaxed);
+    dom_.store(other.dom_.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    other.dom_.store(nullptr, std::memory_order_relaxed);
   }
   return *this;
 }

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -49,7 +49,8 @@ class JsonObjectScan {
  private:
   friend class JsonScanner;
   std::vector<JsonMember> members_;
-  std::deque<std::string> decodedNames_;  // names that contained escapes
+  // Names that contained escapes (stable addresses; allocates only when used).
+  std::vector<std::unique_ptr<std::string>> decodedNames_;
 };
 
 // Validates `text` (errors as parseStrictJson) and returns the top-level kind; when it is an object

@@ -3,6 +3,7 @@
 
 #include <array>
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,6 +45,13 @@ struct Jwk::Impl {
   std::string x, y;  // EC (x, y), OKP (x)
   std::string thumbprint;
   std::unique_ptr<VerifyContextCache> verifyCache = std::make_unique<VerifyContextCache>();
+  // Process-unique, never reused: identifies this key material in per-thread caches.
+  std::uint64_t id = nextId();
+
+  static std::uint64_t nextId() noexcept {
+    static std::atomic<std::uint64_t> counter{1};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+  }
 };
 
 // Internal access to a Jwk's state for jws.cpp.

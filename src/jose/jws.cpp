@@ -179,6 +179,39 @@ Result<EVP_PKEY_CTX*> verifyTemplate(const Jwk& key, Algorithm alg) {
   return expected;
 }
 
+// A small per-thread cache of verification contexts (copies of the key's template), so that the
+// hot path neither allocates nor frees one per token. Entries are keyed by the key's never-reused
+// id and hold their own reference to the key; a rotated-out key lingers until its entry is
+// replaced (at most kSlots per thread).
+Result<EVP_PKEY_CTX*> threadVerifyContext(const Jwk& key, Algorithm alg) {
+  struct Entry {
+    std::uint64_t id = 0;
+    Algorithm alg = Algorithm::kRs256;
+    crypto::PkeyCtxPtr ctx;
+  };
+  static constexpr std::size_t kSlots = 8;
+  thread_local std::array<Entry, kSlots> cache;
+  thread_local std::size_t next = 0;
+  const std::uint64_t id = JwkAccess::impl(key).id;
+  for (auto& e : cache) {
+    if (e.id == id && e.alg == alg && e.ctx) {
+      return e.ctx.get();
+    }
+  }
+  auto tmpl = verifyTemplate(key, alg);
+  if (!tmpl) {
+    return std::move(tmpl).error();
+  }
+  crypto::PkeyCtxPtr copy(EVP_PKEY_CTX_dup(*tmpl));
+  if (!copy) {
+    return cryptoError("cannot copy the verification context");
+  }
+  Entry& slot = cache[next];
+  next = (next + 1) % kSlots;
+  slot = Entry{id, alg, std::move(copy)};
+  return slot.ctx.get();
+}
+
 std::string_view kindName(JsonKind kind) noexcept {
   switch (kind) {
     case JsonKind::kNull:
@@ -299,15 +332,11 @@ Result<void> verifyBytes(const Jwk& key, Algorithm alg, std::string_view signing
     if (digestLen == 0) {
       return cryptoError("cannot hash the signing input");
     }
-    auto tmpl = verifyTemplate(key, alg);
-    if (!tmpl) {
-      return std::move(tmpl).error();
-    }
-    crypto::PkeyCtxPtr pctx(EVP_PKEY_CTX_dup(*tmpl));
+    auto pctx = threadVerifyContext(key, alg);
     if (!pctx) {
-      return cryptoError("cannot copy the verification context");
+      return std::move(pctx).error();
     }
-    ok = EVP_PKEY_verify(pctx.get(), bytes(signature), signature.size(), digest, digestLen);
+    ok = EVP_PKEY_verify(*pctx, bytes(signature), signature.size(), digest, digestLen);
   }
   if (ok != 1) {
     crypto::takeOpenSslErrors();
