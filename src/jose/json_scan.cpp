@@ -14,6 +14,19 @@
 namespace tessera::jose {
 namespace {
 
+// Equality for member names, which are short: inline rather than through memcmp.
+inline bool sameName(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i] != b[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Bytes that end the plain-ASCII fast path inside a string: '"', '\\', controls and non-ASCII.
 constexpr std::array<bool, 256> makeStringStops() {
   std::array<bool, 256> t{};
@@ -357,7 +370,7 @@ class JsonScanner {
     const std::size_t count = keys_.size() - objectStart;
     if (count <= kLinearKeys) {
       for (std::size_t i = objectStart; i < keys_.size(); ++i) {
-        if (keys_[i] == name) {
+        if (sameName(keys_[i], name)) {
           return duplicate(name);
         }
       }
@@ -510,16 +523,8 @@ class JsonScanner {
 };
 
 const JsonMember* JsonObjectScan::find(std::string_view name) const noexcept {
-  // Claim and header names are short: compare inline rather than through memcmp.
   for (const auto& m : members_) {
-    if (m.name.size() != name.size()) {
-      continue;
-    }
-    std::size_t i = 0;
-    while (i < name.size() && m.name[i] == name[i]) {
-      ++i;
-    }
-    if (i == name.size()) {
+    if (sameName(m.name, name)) {
       return &m;
     }
   }
