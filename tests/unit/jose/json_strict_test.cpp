@@ -39,7 +39,10 @@ TEST(JsonStrict, RejectsDuplicateMembersAtAnyDepth) {
 }
 
 TEST(JsonStrict, RejectsTrailingData) {
-  for (std::string_view doc : {R"({"a":1}x)", R"({"a":1}{"b":2})", R"({"a":1} 1)", "[1]]"}) {
+  for (std::string_view doc :
+       {std::string_view(R"({"a":1}x)"), std::string_view(R"({"a":1}{"b":2})"),
+        std::string_view(R"({"a":1} 1)"), std::string_view("[1]]"),
+        std::string_view("{\"a\":1}\0{\"b\":2}", 16)}) {
     auto r = parseStrictJson(doc);
     ASSERT_FALSE(r.ok()) << doc;
     EXPECT_EQ(r.error().code, ErrorCode::kJsonInvalid) << doc;
@@ -189,6 +192,9 @@ TEST(JsonScan, AgreesWithTheDomParserOnACorpus) {
       "{\"\":1,\"\":2}",
       "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}",
       std::string("{\"a\":\"\0\"}", 9),
+      std::string("1\0\0\"e", 5),  // found by jwt_fuzz: nlohmann stops at NUL
+      std::string("{}\0{\"a\":1}", 10),
+      std::string("{\"keys\":[]}\0", 12),
       R"({"a":"\u0000"})",
   };
   for (const auto& doc : corpus) {
