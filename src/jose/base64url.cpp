@@ -24,6 +24,22 @@ constexpr std::array<std::int8_t, 256> makeDecodeTable() {
 
 constexpr auto kDecode = makeDecodeTable();
 
+// kShifted[i][c]: the 6 bits of character c placed for position i of a 4-character group, or
+// kBad for a character outside the alphabet; one OR per character and one test per group.
+constexpr std::uint32_t kBad = 0x01000000u;
+constexpr std::array<std::array<std::uint32_t, 256>, 4> makeShiftedTables() {
+  std::array<std::array<std::uint32_t, 256>, 4> t{};
+  for (int pos = 0; pos < 4; ++pos) {
+    for (int c = 0; c < 256; ++c) {
+      const int v = kDecode[static_cast<std::size_t>(c)];
+      t[static_cast<std::size_t>(pos)][static_cast<std::size_t>(c)] =
+          v < 0 ? kBad : static_cast<std::uint32_t>(v) << (18 - 6 * pos);
+    }
+  }
+  return t;
+}
+constexpr auto kShifted = makeShiftedTables();
+
 Error badCharacter(std::string_view text, std::size_t offset) {
   const auto c = static_cast<unsigned char>(text[offset]);
   char shown[16];
@@ -66,11 +82,9 @@ Result<void> base64UrlDecodeInto(std::string_view text, std::string& out) {
   const std::size_t full = text.size() / 4 * 4;
   std::size_t i = 0;
   for (; i < full; i += 4) {
-    const int a = kDecode[in[i]];
-    const int b = kDecode[in[i + 1]];
-    const int c = kDecode[in[i + 2]];
-    const int d = kDecode[in[i + 3]];
-    if ((a | b | c | d) < 0) {
+    const std::uint32_t v = kShifted[0][in[i]] | kShifted[1][in[i + 1]] | kShifted[2][in[i + 2]] |
+                            kShifted[3][in[i + 3]];
+    if (v >= kBad) {
       for (std::size_t k = i;; ++k) {
         if (kDecode[in[k]] < 0) {
           out.clear();
@@ -78,9 +92,6 @@ Result<void> base64UrlDecodeInto(std::string_view text, std::string& out) {
         }
       }
     }
-    const std::uint32_t v = (static_cast<std::uint32_t>(a) << 18) |
-                            (static_cast<std::uint32_t>(b) << 12) |
-                            (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
     *dst++ = static_cast<char>(v >> 16);
     *dst++ = static_cast<char>((v >> 8) & 0xff);
     *dst++ = static_cast<char>(v & 0xff);

@@ -132,6 +132,15 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
                                                  " bytes exceeds the limit of " +
                                                  std::to_string(limits.maxBytes));
   }
+  // nlohmann's lexer takes a NUL byte for the end of input and would ignore what follows it; a raw
+  // NUL is never valid JSON (inside a string it is an unescaped control character).
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return fail(ErrorCode::kJsonInvalid,
+                "JSON: NUL byte outside an escape (byte " + std::to_string(nul) + ")");
+  }
+  if (text.starts_with("\xef\xbb\xbf")) {
+    return fail(ErrorCode::kJsonInvalid, "JSON: byte order mark is not allowed (byte 0)");
+  }
   StrictSaxBuilder builder(limits.maxDepth);
   const bool ok = json::sax_parse(text.begin(), text.end(), &builder, json::input_format_t::json,
                                   /*strict=*/true, /*ignore_comments=*/false);

@@ -3,8 +3,15 @@
 // invalid UTF-8. Used by jwk, jws and jwt; usable by anything that parses hostile JSON.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -21,5 +28,65 @@ struct JsonLimits {
 // Errors: kJsonInvalid (syntax, trailing data, invalid UTF-8, binary), kJsonDuplicateMember,
 // kJsonTooDeep, kPayloadTooLarge. Messages give the position, never the input text.
 Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& limits = {});
+
+// The fast path for token headers and claims: validates with exactly the rules above but builds no
+// DOM; for an object it lists the top-level members as spans of the input text.
+enum class JsonKind : std::uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
+
+struct JsonMember {
+  std::string_view name;  // decoded member name
+  std::string_view raw;   // the value's JSON text (strings keep their quotes)
+  JsonKind kind = JsonKind::kNull;
+};
+
+class JsonObjectScan {
+ public:
+  std::span<const JsonMember> members() const noexcept { return members_; }
+  // The member with this (decoded) name, or nullptr. Names are unique after a successful scan.
+  const JsonMember* find(std::string_view name) const noexcept;
+  void clear() noexcept;
+
+ private:
+  friend class JsonScanner;
+  std::vector<JsonMember> members_;
+  // Names that contained escapes (stable addresses; allocates only when used).
+  std::vector<std::unique_ptr<std::string>> decodedNames_;
+};
+
+// Validates `text` (errors as parseStrictJson) and returns the top-level kind; when it is an object
+// and `topLevel` is given, fills it with the members. The text must outlive `topLevel`.
+Result<JsonKind> scanStrictJson(std::string_view text, const JsonLimits& limits,
+                                JsonObjectScan* topLevel);
+
+// The decoded value of a valid JSON string's raw text (with quotes). Returns a view of `raw` when
+// there is no escape, else of `scratch`.
+std::string_view jsonStringValue(std::string_view raw, std::string& scratch);
+
+// The elements (kind, raw text) of a valid JSON array's raw text.
+std::vector<std::pair<JsonKind, std::string_view>> jsonArrayElements(std::string_view raw);
+void jsonArrayElementsInto(std::string_view raw,
+                           std::vector<std::pair<JsonKind, std::string_view>>& out);
+
+// A JSON document kept as validated text whose DOM is built on first use (thread-safe, once).
+// Lets hot paths validate without building a DOM that callers may never look at.
+class LazyJson {
+ public:
+  LazyJson() = default;
+  explicit LazyJson(std::string text) : text_(std::move(text)) {}
+  LazyJson(const LazyJson& other) : text_(other.text_) {}
+  LazyJson(LazyJson&& other) noexcept;
+  LazyJson& operator=(const LazyJson& other);
+  LazyJson& operator=(LazyJson&& other) noexcept;
+  ~LazyJson();
+
+  const std::string& text() const noexcept { return text_; }
+  const nlohmann::json& get() const;
+  const nlohmann::json& operator*() const { return get(); }
+  const nlohmann::json* operator->() const { return &get(); }
+
+ private:
+  std::string text_;
+  mutable std::atomic<nlohmann::json*> dom_{nullptr};
+};
 
 }  // namespace tessera::jose

@@ -92,6 +92,7 @@ class Jwk {
   struct Impl;
 
  private:
+  friend struct JwkAccess;
   explicit Jwk(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
   // Validates the key in `partial` (type, curve, size, metadata) and fills the derived members.
   static Result<Jwk> finish(Impl&& partial, int minRsaBits);

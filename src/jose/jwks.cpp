@@ -43,16 +43,18 @@ Result<Jwks> Jwks::parse(std::string_view jwksJson, const JwksOptions& options) 
   if (keysIt == doc->end() || !keysIt->is_array()) {
     return fail(ErrorCode::kJwksInvalid, "JWKS: \"keys\" is missing or not an array");
   }
-  if (keysIt->size() > options.maxKeys) {
-    return fail(ErrorCode::kJwksInvalid, "JWKS: " + std::to_string(keysIt->size()) +
+  // Work on the std::vector directly (also keeps GCC's -Wnull-dereference quiet at -O2).
+  const auto& keyList = keysIt->get_ref<const nlohmann::json::array_t&>();
+  if (keyList.size() > options.maxKeys) {
+    return fail(ErrorCode::kJwksInvalid, "JWKS: " + std::to_string(keyList.size()) +
                                              " keys exceed the limit of " +
                                              std::to_string(options.maxKeys));
   }
   Jwks out;
-  out.keys_.reserve(keysIt->size());
+  out.keys_.reserve(keyList.size());
   const JwkImportOptions importOptions{.allowPrivate = false, .minRsaBits = options.minRsaBits};
   std::size_t index = 0;
-  for (const auto& key : *keysIt) {
+  for (const auto& key : keyList) {
     auto jwk = Jwk::fromJson(key, importOptions);
     if (jwk) {
       out.keys_.push_back(std::move(*jwk));

@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 #include <array>
@@ -11,8 +12,8 @@
 #include "crypto/openssl_ptr.hpp"
 #include "jose/base64url.hpp"
 #include "jose/json_strict.hpp"
+#include "jose/jwk_impl.hpp"
 #include "jose/jws_internal.hpp"
-#include "jose/verify_context_cache.hpp"
 
 namespace tessera::jose {
 namespace {
@@ -126,13 +127,6 @@ Result<void> setRsaPadding(EVP_PKEY_CTX* pctx, Algorithm alg) {
   return {};
 }
 
-Result<void> configureVerifyContext(EVP_PKEY_CTX* pctx, Algorithm alg) {
-  if (EVP_PKEY_CTX_set_signature_md(pctx, digestFor(alg)) != 1) {
-    return cryptoError("cannot set the signature digest");
-  }
-  return setRsaPadding(pctx, alg);
-}
-
 bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -149,6 +143,92 @@ std::string_view stripApplication(std::string_view typ) noexcept {
 }
 
 constexpr std::array<const char*, 4> kEmbeddedKeyHeaders = {"jku", "x5u", "jwk", "x5c"};
+
+// Hashes the signing input with a per-thread EVP_MD_CTX and a digest fetched once: the SHA256()
+// one-shot of OpenSSL 3 fetches the algorithm by name on every call.
+std::size_t hashSigningInput(Algorithm alg, std::string_view input, unsigned char* out) noexcept {
+  thread_local const crypto::MdCtxPtr ctx(EVP_MD_CTX_new());
+  unsigned int len = 0;
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), digestFor(alg), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), input.data(), input.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out, &len) != 1) {
+    return 0;
+  }
+  return len;
+}
+
+// The key's verify-initialized context for `alg`, created once (lock-free; a racing creator frees
+// its copy). Callers must EVP_PKEY_CTX_dup it: EVP_PKEY_verify mutates the context.
+Result<EVP_PKEY_CTX*> verifyTemplate(const Jwk& key, Algorithm alg) {
+  auto& slot = JwkAccess::impl(key).verifyCache->templates[static_cast<std::size_t>(alg)];
+  if (EVP_PKEY_CTX* existing = slot.load(std::memory_order_acquire)) {
+    return existing;
+  }
+  crypto::PkeyCtxPtr fresh(EVP_PKEY_CTX_new_from_pkey(nullptr, key.pkey(), nullptr));
+  if (!fresh || EVP_PKEY_verify_init(fresh.get()) != 1 ||
+      EVP_PKEY_CTX_set_signature_md(fresh.get(), digestFor(alg)) != 1) {
+    return cryptoError("cannot start verifying with " + key.describe());
+  }
+  if (auto r = setRsaPadding(fresh.get(), alg); !r) {
+    return std::move(r).error();
+  }
+  EVP_PKEY_CTX* expected = nullptr;
+  if (slot.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) {
+    return fresh.release();
+  }
+  return expected;
+}
+
+// A small per-thread cache of verification contexts (copies of the key's template), so that the
+// hot path neither allocates nor frees one per token. Entries are keyed by the key's never-reused
+// id and hold their own reference to the key; a rotated-out key lingers until its entry is
+// replaced (at most kSlots per thread).
+Result<EVP_PKEY_CTX*> threadVerifyContext(const Jwk& key, Algorithm alg) {
+  struct Entry {
+    std::uint64_t id = 0;
+    Algorithm alg = Algorithm::kRs256;
+    crypto::PkeyCtxPtr ctx;
+  };
+  static constexpr std::size_t kSlots = 8;
+  thread_local std::array<Entry, kSlots> cache;
+  thread_local std::size_t next = 0;
+  const std::uint64_t id = JwkAccess::impl(key).id;
+  for (auto& e : cache) {
+    if (e.id == id && e.alg == alg && e.ctx) {
+      return e.ctx.get();
+    }
+  }
+  auto tmpl = verifyTemplate(key, alg);
+  if (!tmpl) {
+    return std::move(tmpl).error();
+  }
+  crypto::PkeyCtxPtr copy(EVP_PKEY_CTX_dup(*tmpl));
+  if (!copy) {
+    return cryptoError("cannot copy the verification context");
+  }
+  Entry& slot = cache[next];
+  next = (next + 1) % kSlots;
+  slot = Entry{id, alg, std::move(copy)};
+  return slot.ctx.get();
+}
+
+std::string_view kindName(JsonKind kind) noexcept {
+  switch (kind) {
+    case JsonKind::kNull:
+      return "null";
+    case JsonKind::kBool:
+      return "boolean";
+    case JsonKind::kNumber:
+      return "number";
+    case JsonKind::kString:
+      return "string";
+    case JsonKind::kArray:
+      return "array";
+    case JsonKind::kObject:
+      return "object";
+  }
+  return "value";
+}
 
 }  // namespace
 
@@ -247,21 +327,16 @@ Result<void> verifyBytes(const Jwk& key, Algorithm alg, std::string_view signing
     ok = EVP_DigestVerify(mdctx.get(), bytes(signature), signature.size(), bytes(signingInput),
                           signingInput.size());
   } else {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digestLen = 0;
-    const EVP_MD* md = digestFor(alg);
-    if (EVP_Digest(signingInput.data(), signingInput.size(), digest, &digestLen, md, nullptr) !=
-        1) {
+    unsigned char digest[SHA512_DIGEST_LENGTH];
+    const std::size_t digestLen = hashSigningInput(alg, signingInput, digest);
+    if (digestLen == 0) {
       return cryptoError("cannot hash the signing input");
     }
-    EVP_PKEY_CTX* pctx = detail::verifyContextFor(key.pkey(), alg, configureVerifyContext);
-    if (pctx == nullptr) {
-      return cryptoError("cannot start verifying with " + key.describe());
+    auto pctx = threadVerifyContext(key, alg);
+    if (!pctx) {
+      return std::move(pctx).error();
     }
-    ok = EVP_PKEY_verify(pctx, bytes(signature), signature.size(), digest, digestLen);
-    if (ok != 1) {
-      detail::discardVerifyContext(key.pkey(), alg);
-    }
+    ok = EVP_PKEY_verify(*pctx, bytes(signature), signature.size(), digest, digestLen);
   }
   if (ok != 1) {
     crypto::takeOpenSslErrors();
@@ -332,52 +407,56 @@ Result<VerifiedJws> verifyCompact(std::string_view token, std::span<const Jwk> k
     return fail(ErrorCode::kTokenMalformed, "token header segment is empty");
   }
 
-  std::string buffer;
-  if (auto r = base64UrlDecodeInto(headerB64, buffer); !r) {
+  std::string headerText;
+  if (auto r = base64UrlDecodeInto(headerB64, headerText); !r) {
     return makeError(r.error().code, "token header: " + r.error().message);
   }
-  auto headerDoc = parseStrictJson(buffer, JsonLimits{.maxBytes = maxTokenBytes, .maxDepth = 8});
-  if (!headerDoc) {
-    return makeError(headerDoc.error().code, "token header: " + headerDoc.error().message);
+  thread_local JsonObjectScan header;  // scratch: views into headerText, used only in this call
+  auto headerKind =
+      scanStrictJson(headerText, JsonLimits{.maxBytes = maxTokenBytes, .maxDepth = 8}, &header);
+  if (!headerKind) {
+    return makeError(headerKind.error().code, "token header: " + headerKind.error().message);
   }
-  json& header = *headerDoc;
-  if (!header.is_object()) {
+  if (*headerKind != JsonKind::kObject) {
     return fail(ErrorCode::kTokenHeaderInvalid,
-                std::string("token header is a JSON ") + header.type_name() + ", not an object");
+                "token header is a JSON " + std::string(kindName(*headerKind)) + ", not an object");
   }
-  const auto end = header.end();
-  const auto algIt = header.find("alg");
-  if (algIt == end || !algIt->is_string()) {
+  const JsonMember* algMember = header.find("alg");
+  if (algMember == nullptr || algMember->kind != JsonKind::kString) {
     return fail(ErrorCode::kTokenHeaderInvalid, "token header has no \"alg\" string");
   }
-  auto alg = parseTokenAlgorithm(algIt->get_ref<const std::string&>());
+  std::string scratch;
+  auto alg = parseTokenAlgorithm(jsonStringValue(algMember->raw, scratch));
   if (!alg) {
     return std::move(alg).error();
   }
   for (const char* name : kEmbeddedKeyHeaders) {
-    if (header.find(name) != end) {
+    if (header.find(name) != nullptr) {
       return fail(ErrorCode::kTokenEmbeddedKeyRejected,
                   std::string("token header carries \"") + name +
                       "\": keys are never taken from a token, only from configured key sets");
     }
   }
-  if (const auto critIt = header.find("crit"); critIt != end) {
-    if (!critIt->is_array() || critIt->empty()) {
+  if (const JsonMember* crit = header.find("crit")) {
+    const auto entries = crit->kind == JsonKind::kArray
+                             ? jsonArrayElements(crit->raw)
+                             : std::vector<std::pair<JsonKind, std::string_view>>{};
+    if (entries.empty()) {
       return fail(ErrorCode::kTokenCritUnsupported,
                   "token header \"crit\" must be a non-empty array of names");
     }
-    for (const auto& c : *critIt) {
-      if (!c.is_string()) {
+    for (const auto& [kind, raw] : entries) {
+      if (kind != JsonKind::kString) {
         return fail(ErrorCode::kTokenCritUnsupported,
                     "token header \"crit\" holds a non-string entry");
       }
     }
     return fail(ErrorCode::kTokenCritUnsupported,
                 "critical header parameter " +
-                    quoteForMessage(critIt->front().get_ref<const std::string&>()) +
+                    quoteForMessage(jsonStringValue(entries.front().second, scratch)) +
                     " is not understood (no critical extensions are supported)");
   }
-  if (const auto b64It = header.find("b64"); b64It != end && *b64It != json(true)) {
+  if (const JsonMember* b64 = header.find("b64"); b64 != nullptr && b64->raw != "true") {
     return fail(ErrorCode::kTokenHeaderInvalid,
                 "token header \"b64\" other than true (RFC 7797 unencoded payload) is not "
                 "supported");
@@ -387,38 +466,41 @@ Result<VerifiedJws> verifyCompact(std::string_view token, std::span<const Jwk> k
                                                     " is not in the allowed list " +
                                                     allowed.describe());
   }
+  const JsonMember* typMember = header.find("typ");
+  if (typMember != nullptr && typMember->kind != JsonKind::kString) {
+    return fail(typ != nullptr ? ErrorCode::kTokenTypMismatch : ErrorCode::kTokenHeaderInvalid,
+                "token header \"typ\" is not a string");
+  }
   if (typ != nullptr) {
-    const auto typIt = header.find("typ");
-    if (typIt == end) {
+    if (typMember == nullptr) {
       return fail(ErrorCode::kTokenTypMismatch,
                   "token header has no \"typ\"; expected " + quoteForMessage(*typ));
     }
-    if (!typIt->is_string() || !typMatches(typIt->get_ref<const std::string&>(), *typ)) {
-      return fail(ErrorCode::kTokenTypMismatch,
-                  "token typ " +
-                      (typIt->is_string() ? quoteForMessage(typIt->get_ref<const std::string&>())
-                                          : std::string("(not a string)")) +
-                      " is not the expected " + quoteForMessage(*typ));
+    const std::string_view headerTyp = jsonStringValue(typMember->raw, scratch);
+    if (!typMatches(headerTyp, *typ)) {
+      return fail(ErrorCode::kTokenTypMismatch, "token typ " + quoteForMessage(headerTyp) +
+                                                    " is not the expected " +
+                                                    quoteForMessage(*typ));
     }
-  } else if (const auto typIt = header.find("typ"); typIt != end && !typIt->is_string()) {
-    return fail(ErrorCode::kTokenHeaderInvalid, "token header \"typ\" is not a string");
   }
-  const std::string* kid = nullptr;
-  if (const auto kidIt = header.find("kid"); kidIt != end) {
-    if (!kidIt->is_string()) {
+  std::string kidScratch;
+  std::optional<std::string_view> kid;
+  if (const JsonMember* kidMember = header.find("kid")) {
+    if (kidMember->kind != JsonKind::kString) {
       return fail(ErrorCode::kTokenHeaderInvalid, "token header \"kid\" is not a string");
     }
-    kid = &kidIt->get_ref<const std::string&>();
+    kid = jsonStringValue(kidMember->raw, kidScratch);
   }
 
   if (signatureB64.empty()) {
     return fail(ErrorCode::kTokenSignatureInvalid, "token signature segment is empty");
   }
-  std::string signature;
+  thread_local std::string signature;  // scratch, reused across calls on this thread
   if (auto r = base64UrlDecodeInto(signatureB64, signature); !r) {
     return makeError(r.error().code, "token signature: " + r.error().message);
   }
-  if (auto r = base64UrlDecodeInto(payloadB64, buffer); !r) {
+  std::string payload;
+  if (auto r = base64UrlDecodeInto(payloadB64, payload); !r) {
     return makeError(r.error().code, "token payload: " + r.error().message);
   }
 
@@ -427,7 +509,7 @@ Result<VerifiedJws> verifyCompact(std::string_view token, std::span<const Jwk> k
   std::optional<Error> mismatch;
   std::optional<Error> lastFailure;
   for (const Jwk& key : keys) {
-    if (kid != nullptr && key.kid() != *kid) {
+    if (kid && key.kid() != *kid) {
       continue;
     }
     kidFound = true;
@@ -440,19 +522,21 @@ Result<VerifiedJws> verifyCompact(std::string_view token, std::span<const Jwk> k
     ++tried;
     auto r = verifyBytes(key, *alg, signingInput, signature);
     if (r) {
-      return VerifiedJws{
-          .alg = *alg, .key = key, .header = std::move(header), .payload = std::move(buffer)};
+      return VerifiedJws{.alg = *alg,
+                         .key = key,
+                         .header = LazyJson(std::move(headerText)),
+                         .payload = std::move(payload)};
     }
     lastFailure = std::move(r).error();
   }
-  if (kid != nullptr && !kidFound) {
+  if (kid && !kidFound) {
     return fail(ErrorCode::kTokenKeyNotFound, "no key with kid " + quoteForMessage(*kid) +
                                                   " among " + std::to_string(keys.size()) +
                                                   " configured key(s)");
   }
   if (tried == 0) {
     if (mismatch) {
-      if (keys.size() > 1 && kid == nullptr) {
+      if (keys.size() > 1 && !kid) {
         return fail(ErrorCode::kTokenAlgKeyMismatch, "no configured key can verify " +
                                                          std::string(algorithmName(*alg)) +
                                                          " (e.g. " + mismatch->message + ")");

@@ -14,6 +14,7 @@
 
 #include "common/result.hpp"
 #include "jose/algorithm.hpp"
+#include "jose/json_strict.hpp"
 #include "jose/jwk.hpp"
 
 namespace tessera::jose {
@@ -51,8 +52,8 @@ struct JwsVerifyOptions {
 
 struct VerifiedJws {
   Algorithm alg = Algorithm::kRs256;
-  Jwk key;  // the key that verified the signature
-  nlohmann::json header;
+  Jwk key;              // the key that verified the signature
+  LazyJson header;      // the protected header (validated; DOM built on first use)
   std::string payload;  // decoded
 };
 

@@ -1,5 +1,6 @@
 #include "jose/jwt.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -14,29 +15,51 @@ namespace {
 using detail::quoteForMessage;
 using nlohmann::json;
 
-// NumericDate (RFC 7519 section 2): a JSON number of seconds; fractions are truncated towards the
-// stricter side by the caller's comparison. nullopt when absent.
-Result<std::optional<std::int64_t>> numericDate(const json& claims, const char* name) {
-  const auto it = claims.find(name);
-  if (it == claims.end()) {
+std::string_view kindName(JsonKind kind) noexcept {
+  switch (kind) {
+    case JsonKind::kNull:
+      return "null";
+    case JsonKind::kBool:
+      return "boolean";
+    case JsonKind::kNumber:
+      return "number";
+    case JsonKind::kString:
+      return "string";
+    case JsonKind::kArray:
+      return "array";
+    case JsonKind::kObject:
+      return "object";
+  }
+  return "value";
+}
+
+// NumericDate (RFC 7519 section 2): a JSON number of seconds, fractions truncated. nullopt when
+// absent.
+Result<std::optional<std::int64_t>> numericDate(const JsonObjectScan& claims, const char* name) {
+  const JsonMember* m = claims.find(name);
+  if (m == nullptr) {
     return std::optional<std::int64_t>{};
   }
-  constexpr std::int64_t kLimit = 253402300799;  // 9999-12-31T23:59:59Z
-  std::int64_t value = 0;
-  if (it->is_number_integer() && !it->is_number_unsigned()) {
-    value = it->get<std::int64_t>();
-  } else if (it->is_number_unsigned()) {
-    const auto u = it->get<std::uint64_t>();
-    value = u > static_cast<std::uint64_t>(kLimit) ? kLimit + 1 : static_cast<std::int64_t>(u);
-  } else if (it->is_number_float()) {
-    const double d = it->get<double>();
-    value = std::isfinite(d) && std::fabs(d) <= static_cast<double>(kLimit)
-                ? static_cast<std::int64_t>(std::floor(d))
-                : kLimit + 1;
-  } else {
+  if (m->kind != JsonKind::kNumber) {
     return fail(ErrorCode::kTokenClaimInvalid, std::string("claim \"") + name +
                                                    "\" must be a NumericDate (number), not a " +
-                                                   it->type_name());
+                                                   std::string(kindName(m->kind)));
+  }
+  constexpr std::int64_t kLimit = 253402300799;  // 9999-12-31T23:59:59Z
+  const char* first = m->raw.data();
+  const char* last = first + m->raw.size();
+  std::int64_t value = kLimit + 1;
+  std::int64_t integer = 0;
+  const auto ir = std::from_chars(first, last, integer);
+  if (ir.ec == std::errc() && ir.ptr == last) {
+    value = integer;
+  } else if (ir.ec != std::errc::result_out_of_range || ir.ptr != last) {
+    double d = 0;
+    const auto dr = std::from_chars(first, last, d);
+    if (dr.ec == std::errc() && dr.ptr == last && std::isfinite(d) &&
+        std::fabs(d) <= static_cast<double>(kLimit)) {
+      value = static_cast<std::int64_t>(std::floor(d));
+    }
   }
   if (value < 0 || value > kLimit) {
     return fail(ErrorCode::kTokenClaimInvalid,
@@ -45,62 +68,66 @@ Result<std::optional<std::int64_t>> numericDate(const json& claims, const char* 
   return std::optional<std::int64_t>(value);
 }
 
-std::string listForMessage(const json& list) {
-  std::string out = list.dump(-1, ' ', false, json::error_handler_t::replace);
-  if (out.size() > 256) {
-    out.resize(256);
-    out += "...]";
+std::string listForMessage(std::string_view rawJson) {
+  std::string out(rawJson.substr(0, 256));
+  if (rawJson.size() > 256) {
+    out += "...";
   }
   return out;
 }
 
+std::string listForMessage(const std::vector<std::string>& values) {
+  return listForMessage(json(values).dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
 Result<VerifiedJwt> validateClaims(VerifiedJws&& jws, const JwtValidationOptions& options,
                                    SystemTime now) {
-  if (const auto b64 = jws.header.find("b64"); b64 != jws.header.end() && *b64 != json(true)) {
-    return fail(ErrorCode::kTokenHeaderInvalid, "b64=false is not allowed for JWTs");
+  thread_local JsonObjectScan claims;  // scratch: views into jws.payload, used only in this call
+  auto kind = scanStrictJson(
+      jws.payload, JsonLimits{.maxBytes = options.maxTokenBytes, .maxDepth = 16}, &claims);
+  if (!kind) {
+    return makeError(kind.error().code, "token payload: " + kind.error().message);
   }
-  auto doc =
-      parseStrictJson(jws.payload, JsonLimits{.maxBytes = options.maxTokenBytes, .maxDepth = 16});
-  if (!doc) {
-    return makeError(doc.error().code, "token payload: " + doc.error().message);
-  }
-  json& claims = *doc;
-  if (!claims.is_object()) {
+  if (*kind != JsonKind::kObject) {
     return fail(ErrorCode::kTokenPayloadInvalid,
-                std::string("token payload is a JSON ") + claims.type_name() + ", not an object");
+                "token payload is a JSON " + std::string(kindName(*kind)) + ", not an object");
   }
-  const auto end = claims.end();
+  std::string scratch;
 
+  const JsonMember* iss = claims.find("iss");
+  if (iss != nullptr && iss->kind != JsonKind::kString) {
+    return fail(ErrorCode::kTokenClaimInvalid, "claim \"iss\" is not a string");
+  }
   if (options.issuer) {
-    const auto it = claims.find("iss");
-    if (it == end) {
+    if (iss == nullptr) {
       return fail(ErrorCode::kTokenClaimMissing,
                   "token has no \"iss\"; expected " + quoteForMessage(*options.issuer, 256));
     }
-    if (!it->is_string()) {
-      return fail(ErrorCode::kTokenClaimInvalid, "claim \"iss\" is not a string");
-    }
-    const auto& iss = it->get_ref<const std::string&>();
-    if (iss != *options.issuer) {
-      return fail(ErrorCode::kTokenIssuerMismatch, "issuer " + quoteForMessage(iss, 256) +
+    const std::string_view value = jsonStringValue(iss->raw, scratch);
+    if (value != *options.issuer) {
+      return fail(ErrorCode::kTokenIssuerMismatch, "issuer " + quoteForMessage(value, 256) +
                                                        " is not the expected " +
                                                        quoteForMessage(*options.issuer, 256));
     }
-  } else if (const auto it = claims.find("iss"); it != end && !it->is_string()) {
-    return fail(ErrorCode::kTokenClaimInvalid, "claim \"iss\" is not a string");
   }
 
-  if (const auto it = claims.find("sub"); it != end && !it->is_string()) {
+  if (const JsonMember* sub = claims.find("sub");
+      sub != nullptr && sub->kind != JsonKind::kString) {
     return fail(ErrorCode::kTokenClaimInvalid, "claim \"sub\" is not a string");
   }
 
-  const auto audIt = claims.find("aud");
-  if (audIt != end) {
-    bool valid = audIt->is_string() || audIt->is_array();
-    if (audIt->is_array()) {
-      for (const auto& a : *audIt) {
-        valid = valid && a.is_string();
+  const JsonMember* aud = claims.find("aud");
+  thread_local std::vector<std::pair<JsonKind, std::string_view>> audList;
+  audList.clear();
+  if (aud != nullptr) {
+    bool valid = aud->kind == JsonKind::kString || aud->kind == JsonKind::kArray;
+    if (aud->kind == JsonKind::kArray) {
+      jsonArrayElementsInto(aud->raw, audList);
+      for (const auto& element : audList) {
+        valid = valid && element.first == JsonKind::kString;
       }
+    } else if (aud->kind == JsonKind::kString) {
+      audList.emplace_back(JsonKind::kString, aud->raw);
     }
     if (!valid) {
       return fail(ErrorCode::kTokenClaimInvalid,
@@ -108,28 +135,21 @@ Result<VerifiedJwt> validateClaims(VerifiedJws&& jws, const JwtValidationOptions
     }
   }
   if (!options.audiences.empty()) {
-    if (audIt == end) {
-      return fail(ErrorCode::kTokenClaimMissing, "token has no \"aud\"; expected one of " +
-                                                     listForMessage(json(options.audiences)));
+    if (aud == nullptr) {
+      return fail(ErrorCode::kTokenClaimMissing,
+                  "token has no \"aud\"; expected one of " + listForMessage(options.audiences));
     }
     bool matched = false;
-    if (audIt->is_string()) {
-      const auto& aud = audIt->get_ref<const std::string&>();
+    for (const auto& element : audList) {
+      const std::string_view value = jsonStringValue(element.second, scratch);
       for (const auto& want : options.audiences) {
-        matched = matched || aud == want;
-      }
-    } else {
-      for (const auto& a : *audIt) {
-        const auto& aud = a.get_ref<const std::string&>();
-        for (const auto& want : options.audiences) {
-          matched = matched || aud == want;
-        }
+        matched = matched || value == want;
       }
     }
     if (!matched) {
-      return fail(ErrorCode::kTokenAudienceMismatch, "audience " + listForMessage(*audIt) +
+      return fail(ErrorCode::kTokenAudienceMismatch, "audience " + listForMessage(aud->raw) +
                                                          " does not include any of " +
-                                                         listForMessage(json(options.audiences)));
+                                                         listForMessage(options.audiences));
     }
   }
 
@@ -147,24 +167,25 @@ Result<VerifiedJwt> validateClaims(VerifiedJws&& jws, const JwtValidationOptions
   }
   const std::int64_t nowS = toUnixSeconds(now);
   const std::int64_t leeway = options.leeway.count();
-  const std::string leewayText = "; leeway " + std::to_string(leeway) + " s";
+  auto leewayText = [leeway] { return "; leeway " + std::to_string(leeway) + " s"; };
   if (!exp->has_value()) {
     if (options.requireExpiry) {
       return fail(ErrorCode::kTokenClaimMissing, "token has no \"exp\" (expiry is required)");
     }
   } else if (nowS - leeway >= **exp) {
     return fail(ErrorCode::kTokenExpired, "token expired at " + formatUnixRfc3339(**exp) + ", " +
-                                              std::to_string(nowS - **exp) + " s ago" + leewayText);
+                                              std::to_string(nowS - **exp) + " s ago" +
+                                              leewayText());
   }
   if (nbf->has_value() && nowS + leeway < **nbf) {
     return fail(ErrorCode::kTokenNotYetValid, "token not valid before " + formatUnixRfc3339(**nbf) +
                                                   ", " + std::to_string(**nbf - nowS) +
-                                                  " s from now" + leewayText);
+                                                  " s from now" + leewayText());
   }
   if (iat->has_value() && nowS + leeway < **iat) {
     return fail(ErrorCode::kTokenIssuedInFuture, "token issued at " + formatUnixRfc3339(**iat) +
                                                      ", " + std::to_string(**iat - nowS) +
-                                                     " s in the future" + leewayText);
+                                                     " s in the future" + leewayText());
   }
   if (options.maxLifetime) {
     const auto& start = iat->has_value() ? *iat : *nbf;
@@ -183,8 +204,8 @@ Result<VerifiedJwt> validateClaims(VerifiedJws&& jws, const JwtValidationOptions
     }
   }
   for (const auto& name : options.requiredClaims) {
-    const auto it = claims.find(name);
-    if (it == end || it->is_null()) {
+    const JsonMember* m = claims.find(name);
+    if (m == nullptr || m->kind == JsonKind::kNull) {
       return fail(ErrorCode::kTokenClaimMissing,
                   "required claim " + quoteForMessage(name) + " is missing");
     }
@@ -199,7 +220,7 @@ Result<VerifiedJwt> validateClaims(VerifiedJws&& jws, const JwtValidationOptions
   return VerifiedJwt{.alg = jws.alg,
                      .key = std::move(jws.key),
                      .header = std::move(jws.header),
-                     .claims = std::move(claims),
+                     .claims = LazyJson(std::move(jws.payload)),
                      .expiresAt = toTime(*exp),
                      .notBefore = toTime(*nbf),
                      .issuedAt = toTime(*iat)};
@@ -217,9 +238,10 @@ Result<VerifiedJwt> verifyJwtImpl(std::string_view token, std::span<const Jwk> k
 
 }  // namespace
 
-std::string_view VerifiedJwt::stringClaim(std::string_view name) const noexcept {
-  const auto it = claims.find(name);
-  if (it == claims.end() || !it->is_string()) {
+std::string_view VerifiedJwt::stringClaim(std::string_view name) const {
+  const json& doc = claims.get();
+  const auto it = doc.find(name);
+  if (it == doc.end() || !it->is_string()) {
     return {};
   }
   return it->get_ref<const std::string&>();

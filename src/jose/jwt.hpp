@@ -16,6 +16,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "jose/algorithm.hpp"
+#include "jose/json_strict.hpp"
 #include "jose/jwk.hpp"
 #include "jose/jws.hpp"
 
@@ -36,16 +37,16 @@ struct JwtValidationOptions {
 struct VerifiedJwt {
   Algorithm alg = Algorithm::kRs256;
   Jwk key;
-  nlohmann::json header;
-  nlohmann::json claims;  // always an object
+  LazyJson header;  // the protected header
+  LazyJson claims;  // always a JSON object; the DOM is built on first use
   std::optional<SystemTime> expiresAt;
   std::optional<SystemTime> notBefore;
   std::optional<SystemTime> issuedAt;
 
-  // The string claim `name`, or "" when absent or not a string.
-  std::string_view stringClaim(std::string_view name) const noexcept;
-  std::string_view issuer() const noexcept { return stringClaim("iss"); }
-  std::string_view subject() const noexcept { return stringClaim("sub"); }
+  // The string claim `name`, or "" when absent or not a string (builds the claims DOM).
+  std::string_view stringClaim(std::string_view name) const;
+  std::string_view issuer() const { return stringClaim("iss"); }
+  std::string_view subject() const { return stringClaim("sub"); }
 };
 
 // Verifies the signature (see verifyCompact) then the claims. Claim errors, each its own code:

@@ -149,4 +149,12 @@ Result<Url> resolveUrl(const Url& base, std::string_view reference) {
   return parseUrl(base.scheme + "://" + base.authority() + target);
 }
 
+bool Url::loopback() const {
+  if (host == "localhost" || host == "::1") {
+    return true;
+  }
+  in_addr v4{};
+  return inet_pton(AF_INET, host.c_str(), &v4) == 1 && (ntohl(v4.s_addr) >> 24) == 127;
+}
+
 }  // namespace tessera::net

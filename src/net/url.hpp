@@ -21,6 +21,8 @@ struct Url {
   bool ipv6() const noexcept { return host.find(':') != std::string::npos; }
   bool ipLiteral() const;
   bool defaultPort() const noexcept { return port == (https() ? 443 : 80); }
+  // localhost, 127.0.0.0/8 or ::1: where plain http is acceptable (development, tests).
+  bool loopback() const;
   // What goes in the Host header: "example.com", "example.com:8443", "[::1]:8080".
   std::string authority() const;
   // scheme://authority/target

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace tessera::jose {
 namespace {
@@ -36,7 +39,10 @@ TEST(JsonStrict, RejectsDuplicateMembersAtAnyDepth) {
 }
 
 TEST(JsonStrict, RejectsTrailingData) {
-  for (std::string_view doc : {R"({"a":1}x)", R"({"a":1}{"b":2})", R"({"a":1} 1)", "[1]]"}) {
+  for (std::string_view doc :
+       {std::string_view(R"({"a":1}x)"), std::string_view(R"({"a":1}{"b":2})"),
+        std::string_view(R"({"a":1} 1)"), std::string_view("[1]]"),
+        std::string_view("{\"a\":1}\0{\"b\":2}", 16)}) {
     auto r = parseStrictJson(doc);
     ASSERT_FALSE(r.ok()) << doc;
     EXPECT_EQ(r.error().code, ErrorCode::kJsonInvalid) << doc;
@@ -88,6 +94,219 @@ TEST(JsonStrict, RejectsSyntaxErrorsWithoutEchoingInput) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message.find("hunter2"), std::string::npos) << r.error().message;
   EXPECT_EQ(r.error().message.find("oops"), std::string::npos) << r.error().message;
+}
+
+// The scanner (token fast path) and the DOM parser must accept and reject exactly the same
+// documents, with the same codes; for accepted objects the members and the lazily built DOM must
+// match the DOM parser's.
+void expectParity(std::string_view text, const JsonLimits& limits = {}) {
+  auto dom = parseStrictJson(text, limits);
+  JsonObjectScan scan;
+  auto kind = scanStrictJson(text, limits, &scan);
+  ASSERT_EQ(dom.ok(), kind.ok()) << "document: " << ::testing::PrintToString(std::string(text))
+                                 << "\n dom: " << (dom.ok() ? "ok" : dom.error().describe())
+                                 << "\n scan: " << (kind.ok() ? "ok" : kind.error().describe());
+  if (!dom.ok()) {
+    EXPECT_EQ(dom.error().code, kind.error().code)
+        << ::testing::PrintToString(std::string(text)) << "\n dom: " << dom.error().describe()
+        << "\n scan: " << kind.error().describe();
+    EXPECT_TRUE(scan.members().empty());
+    return;
+  }
+  const LazyJson lazy{std::string(text)};
+  EXPECT_EQ(lazy.get(), *dom);
+  EXPECT_FALSE(lazy.get().is_discarded());
+  if (*kind != JsonKind::kObject) {
+    EXPECT_FALSE(dom->is_object());
+    return;
+  }
+  ASSERT_TRUE(dom->is_object());
+  ASSERT_EQ(scan.members().size(), dom->size());
+  std::string scratch;
+  for (const auto& m : scan.members()) {
+    const auto it = dom->find(std::string(m.name));
+    ASSERT_NE(it, dom->end()) << m.name;
+    EXPECT_EQ(nlohmann::json::parse(m.raw), *it) << m.name;
+    if (m.kind == JsonKind::kString) {
+      EXPECT_EQ(jsonStringValue(m.raw, scratch), it->get<std::string>());
+    }
+  }
+}
+
+TEST(JsonScan, AgreesWithTheDomParserOnACorpus) {
+  const std::vector<std::string> corpus = {
+      R"({"a":1,"b":[true,null,"x",{"c":-2.5}],"d":{"e":{}}})",
+      R"({"a":1,"a":2})",
+      R"({"x":{"a":1,"b":2,"a":3}})",
+      R"({"alg":1,"\u0061lg":2})",
+      R"({"\u0061lg":"\u006eone","k\"ey":"v\\\/\b\f\n\r\t","e":"\ud83d\ude00"})",
+      R"({"a":1}x)",
+      R"({"a":1} 1)",
+      "[1]]",
+      "{\"a\":1} \n\t",
+      "[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]",
+      "{\"a\":\"\xff\"}",
+      "{\"a\":\"\xc3\"}",
+      "{\"a\":\"\xed\xa0\x80\"}",
+      "{\"\xc0\xaf\":1}",
+      "{\"a\":\"\xf4\x90\x80\x80\"}",
+      "{\"a\":\"\xf0\x9f\x98\x80 caf\xc3\xa9\"}",
+      R"({"a":"\ud800"})",
+      R"({"a":"\udc00x"})",
+      R"({"a":"\ud800\u0041"})",
+      R"({"a":"\u00"})",
+      R"({"a":"\x"})",
+      "{\"a\":\"tab\there\"}",
+      "",
+      " ",
+      "{",
+      "{\"a\":}",
+      "{'a':1}",
+      "{\"a\":1,}",
+      "[1,]",
+      "[,1]",
+      "NaN",
+      "Infinity",
+      "-",
+      "-0",
+      "01",
+      "1.",
+      ".5",
+      "1e",
+      "1e+",
+      "1E-7",
+      "-0.0e+00",
+      "1e400",
+      "-1e400",
+      "1e-400",
+      "123456789012345678901234567890",
+      "18446744073709551616",
+      "-9223372036854775809",
+      "\"\"",
+      "true",
+      "tru",
+      "nulls",
+      "null",
+      "/*c*/{}",
+      "\xef\xbb\xbf{}",
+      "{\"\":1,\"\":2}",
+      "{\"a\":{\"a\":{\"a\":1}},\"b\":[{\"a\":1},{\"a\":2}]}",
+      std::string("{\"a\":\"\0\"}", 9),
+      std::string("1\0\0\"e", 5),  // found by jwt_fuzz: nlohmann stops at NUL
+      std::string("{}\0{\"a\":1}", 10),
+      std::string("{\"keys\":[]}\0", 12),
+      R"({"a":"\u0000"})",
+  };
+  for (const auto& doc : corpus) {
+    expectParity(doc);
+  }
+  expectParity("[[[[1]]]]", {.maxBytes = 100, .maxDepth = 4});
+  expectParity("[[[[[1]]]]]", {.maxBytes = 100, .maxDepth = 4});
+  expectParity(R"({"a":{"b":{"c":{"d":{}}}}})", {.maxBytes = 100, .maxDepth = 4});
+  expectParity(R"({"a":"0123456789"})", {.maxBytes = 10, .maxDepth = 4});
+}
+
+TEST(JsonScan, LargeObjectsStillCatchDuplicates) {
+  std::string doc = "{";
+  for (int i = 0; i < 200; ++i) {
+    doc += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  }
+  expectParity(doc + "\"k150\":1}");
+  expectParity(doc + "\"last\":1}");
+  std::string nested = "{\"x\":" + doc + "\"k7\":0}}";
+  expectParity(nested);
+}
+
+TEST(JsonScan, DifferentialMutationsAgreeWithTheDomParser) {
+  const std::vector<std::string> seeds = {
+      R"({"iss":"https://issuer.example","sub":"system:serviceaccount:ns:sa","aud":["a","b"],)"
+      R"("exp":1777630200,"iat":1777629590.5,"k8s":{"ns":"x","pod":{"name":"p","uid":"u"}}})",
+      R"({"alg":"RS256","kid":"k\u0031","typ":"JWT","crit":["b64"],"b64":false,"x":[1,-2e3,null]})",
+      R"([{"a":"\ud83d\ude00"},[[],{}],true,false,null,0,-0.5E+2,"caf\u00e9"])",
+  };
+  const std::string alphabet = "{}[]:,\"\\ u0123456789abcdefE.-+tfn\x01\x7f\xc3\xa9\xed\xa0\xff";
+  std::mt19937 rng(20260501);
+  int accepted = 0;
+  for (int iteration = 0; iteration < 20000; ++iteration) {
+    std::string doc = seeds[rng() % seeds.size()];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !doc.empty(); ++e) {
+      const std::size_t pos = rng() % doc.size();
+      switch (rng() % 4) {
+        case 0:
+          doc[pos] = alphabet[rng() % alphabet.size()];
+          break;
+        case 1:
+          doc.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+          break;
+        case 2:
+          doc.erase(pos, 1 + rng() % 3);
+          break;
+        default: {
+          const std::size_t len = std::min<std::size_t>(1 + rng() % 12, doc.size() - pos);
+          doc.insert(rng() % doc.size(), doc.substr(pos, len));
+          break;
+        }
+      }
+    }
+    expectParity(doc, {.maxBytes = 4096, .maxDepth = 6});
+    if (::testing::Test::HasFailure()) {
+      FAIL() << "stopped at iteration " << iteration;
+    }
+    accepted += parseStrictJson(doc).ok() ? 1 : 0;
+  }
+  EXPECT_GT(accepted, 500);  // the mutations exercise the accepting paths too
+}
+
+TEST(JsonScan, ListsTopLevelMembersWithDecodedNames) {
+  const std::string text = R"( {"a" : "x\"y", "n\u0061me":[1, "two", {"k":3}], "z":null} )";
+  JsonObjectScan scan;
+  auto kind = scanStrictJson(text, {}, &scan);
+  ASSERT_TRUE(kind.ok());
+  EXPECT_EQ(*kind, JsonKind::kObject);
+  ASSERT_EQ(scan.members().size(), 3u);
+  const JsonMember* name = scan.find("name");
+  ASSERT_NE(name, nullptr);
+  EXPECT_EQ(name->kind, JsonKind::kArray);
+  EXPECT_EQ(name->raw, R"([1, "two", {"k":3}])");
+  const auto elements = jsonArrayElements(name->raw);
+  ASSERT_EQ(elements.size(), 3u);
+  EXPECT_EQ(elements[0].first, JsonKind::kNumber);
+  EXPECT_EQ(elements[1].second, "\"two\"");
+  EXPECT_EQ(elements[2].first, JsonKind::kObject);
+  std::string scratch;
+  EXPECT_EQ(jsonStringValue(scan.find("a")->raw, scratch), "x\"y");
+  EXPECT_EQ(scan.find("z")->kind, JsonKind::kNull);
+  EXPECT_EQ(scan.find("missing"), nullptr);
+  EXPECT_TRUE(jsonArrayElements("[]").empty());
+  // A scan that fails leaves no members behind.
+  EXPECT_FALSE(scanStrictJson(R"({"a":1,"a":2})", {}, &scan).ok());
+  EXPECT_TRUE(scan.members().empty());
+}
+
+TEST(JsonScan, LazyJsonBuildsOnceAndCopiesAndMoves) {
+  LazyJson a{std::string(R"({"k":[1,2]})")};
+  std::vector<std::thread> threads;
+  std::vector<const nlohmann::json*> seen(4);
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&, i] { seen[static_cast<std::size_t>(i)] = &a.get(); });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  for (const auto* p : seen) {
+    EXPECT_EQ(p, seen[0]);  // one DOM, shared
+  }
+  EXPECT_EQ(a->at("k")[1], 2);
+  LazyJson b = a;
+  EXPECT_EQ(*b, *a);
+  LazyJson c = std::move(b);
+  EXPECT_EQ(c->at("k")[0], 1);
+  c = a;
+  EXPECT_EQ(c.text(), a.text());
+  LazyJson d;
+  d = std::move(c);
+  EXPECT_EQ(d->at("k").size(), 2u);
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "jose/base64url.hpp"
 #include "rfc_vectors.hpp"
@@ -46,7 +49,7 @@ TEST(JwsVectors, Rfc7515A2Rs256SignsAndVerifies) {
   EXPECT_EQ(verified->alg, Algorithm::kRs256);
   EXPECT_EQ(verified->payload,
             "{\"iss\":\"joe\",\r\n \"exp\":1300819380,\r\n \"http://example.com/is_root\":true}");
-  EXPECT_EQ(verified->header, json({{"alg", "RS256"}}));
+  EXPECT_EQ(*verified->header, json({{"alg", "RS256"}}));
 }
 
 TEST(JwsVectors, Rfc7515A3Es256Verifies) {
@@ -150,9 +153,9 @@ TEST_P(JwsRoundTrip, SignsAndVerifiesWithGeneratedKeys) {
   ASSERT_TRUE(verified.ok()) << verified.error().describe();
   EXPECT_EQ(verified->alg, alg);
   EXPECT_EQ(verified->payload, "hello world");
-  EXPECT_EQ(verified->header["kid"], key->kid());
-  EXPECT_EQ(verified->header["typ"], "JWT");
-  EXPECT_EQ(verified->header["alg"], algorithmName(alg));
+  EXPECT_EQ(verified->header->at("kid"), key->kid());
+  EXPECT_EQ(verified->header->at("typ"), "JWT");
+  EXPECT_EQ(verified->header->at("alg"), algorithmName(alg));
 
   // Raw signature sizes are what JWA prescribes.
   const std::string sig = decode(std::string_view(*token).substr(token->rfind('.') + 1));
@@ -265,6 +268,47 @@ TEST(Jws, AllowListAndTyp) {
   EXPECT_TRUE(verifyCompact(*token, *key, options).ok());
   options.typ = "at+jwt";
   EXPECT_EQ(verifyCompact(*token, *key, options).error().code, ErrorCode::kTokenTypMismatch);
+}
+
+TEST(Jws, CachedVerificationContextsFollowKeyIdentity) {
+  // Keys come and go (JWKS rotation); a cached context must never verify for a different key, even
+  // one allocated at the same address.
+  std::string previousToken;
+  for (int i = 0; i < 24; ++i) {
+    const Algorithm alg = i % 2 == 0 ? Algorithm::kEs256 : Algorithm::kEdDsa;
+    auto key = Jwk::generate(i % 3 == 0 ? Algorithm::kEs256 : alg, {.kid = "same"});
+    ASSERT_TRUE(key.ok());
+    const Algorithm used = key->algorithm().value();
+    auto token = signCompact(*key, used, "p");
+    ASSERT_TRUE(token.ok());
+    const Jwk pub = key->publicOnly();
+    EXPECT_TRUE(verifyCompact(*token, pub).ok());
+    if (!previousToken.empty()) {
+      EXPECT_FALSE(verifyCompact(previousToken, pub).ok()) << i;
+    }
+    previousToken = *token;
+  }
+  // Many threads share one key.
+  auto key = Jwk::generate(Algorithm::kEs256);
+  ASSERT_TRUE(key.ok());
+  auto good = signCompact(*key, Algorithm::kEs256, "p");
+  std::string bad = *good;
+  bad[bad.size() - 3] = bad[bad.size() - 3] == 'A' ? 'B' : 'A';
+  const Jwk pub = key->publicOnly();
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        failures += verifyCompact(*good, pub).ok() ? 0 : 1;
+        failures += verifyCompact(bad, pub).ok() ? 1 : 0;
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(failures.load(), 0);
 }
 
 TEST(Jws, TypMatching) {

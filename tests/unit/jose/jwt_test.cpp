@@ -74,8 +74,8 @@ TEST_F(JwtTest, AcceptsAValidTokenAndExposesClaims) {
     EXPECT_EQ(r->expiresAt, fromUnixSeconds(kT + 600));
     EXPECT_EQ(r->issuedAt, fromUnixSeconds(kT - 10));
     EXPECT_EQ(r->notBefore, fromUnixSeconds(kT - 10));
-    EXPECT_EQ(r->header["typ"], "JWT");
-    EXPECT_EQ(r->header["kid"], alg == Algorithm::kRs256 ? rsa_->kid() : ec_->kid());
+    EXPECT_EQ(r->header->at("typ"), "JWT");
+    EXPECT_EQ(r->header->at("kid"), alg == Algorithm::kRs256 ? rsa_->kid() : ec_->kid());
   }
 }
 
@@ -294,7 +294,7 @@ TEST(JwtVectors, Rfc7515A2AsJwt) {
   o.issuer = "joe";
   auto r = verifyJwt(token, key->publicOnly(), o, fromUnixSeconds(1300819380 - 100));
   ASSERT_TRUE(r.ok()) << r.error().describe();
-  EXPECT_EQ(r->claims["http://example.com/is_root"], true);
+  EXPECT_EQ(r->claims->at("http://example.com/is_root"), true);
   auto expired = verifyJwt(token, key->publicOnly(), o, fromUnixSeconds(1300819380 + 3600));
   ASSERT_FALSE(expired.ok());
   EXPECT_EQ(expired.error().message,
