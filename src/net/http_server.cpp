@@ -698,7 +698,7 @@ void HttpServer::beginShutdown() {
   impl_->beginShutdown();
 }
 
-HttpServerStats HttpServer::stats() const noexcept {
+HttpServerStats HttpServer::stats() const {
   HttpServerStats s;
   s.acceptedConnections = impl_->accepted.load();
   s.rejectedConnections = impl_->rejected.load();

@@ -82,7 +82,7 @@ class HttpServer {
   // Non-blocking: starts the graceful shutdown; a later stop() completes it.
   void beginShutdown();
 
-  HttpServerStats stats() const noexcept;
+  HttpServerStats stats() const;
 
  private:
   struct Impl;
