@@ -139,9 +139,9 @@ void registerTokenCommands(CLI::App& app, int& exitCode) {
     }
     std::cout << "VERIFIED with key " << verified->key.describe() << ", "
               << jose::algorithmName(verified->alg) << "\n"
-              << "header: " << verified->header.dump(2) << "\n"
-              << "claims: " << verified->claims.dump(2) << "\n"
-              << humanTimes(verified->claims, toUnixSeconds(now));
+              << "header: " << verified->header->dump(2) << "\n"
+              << "claims: " << verified->claims->dump(2) << "\n"
+              << humanTimes(*verified->claims, toUnixSeconds(now));
   });
 
   auto inspectToken = std::make_shared<std::string>();
