@@ -132,12 +132,6 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
                                                  " bytes exceeds the limit of " +
                                                  std::to_string(limits.maxBytes));
   }
-  // nlohmann's lexer takes a NUL byte for the end of input and would ignore what follows it; a raw
-  // NUL is never valid JSON (inside a string it is an unescaped control character).
-  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
-    return fail(ErrorCode::kJsonInvalid,
-                "JSON: NUL byte outside an escape (byte " + std::to_string(nul) + ")");
-  }
   if (text.starts_with("\xef\xbb\xbf")) {
     return fail(ErrorCode::kJsonInvalid, "JSON: byte order mark is not allowed (byte 0)");
   }
@@ -149,6 +143,12 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
       return std::move(*builder.error());
     }
     return fail(ErrorCode::kJsonInvalid, "JSON: invalid document");
+  }
+  // nlohmann's lexer takes a NUL byte outside a string for the end of input and ignores what
+  // follows; any error before it was reported above, so a NUL here is trailing data.
+  if (const auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return fail(ErrorCode::kJsonInvalid,
+                "JSON: NUL byte outside a string (byte " + std::to_string(nul) + ")");
   }
   return std::move(builder.root());
 }

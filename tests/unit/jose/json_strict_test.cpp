@@ -194,6 +194,7 @@ TEST(JsonScan, AgreesWithTheDomParserOnACorpus) {
       std::string("{\"a\":\"\0\"}", 9),
       std::string("1\0\0\"e", 5),  // found by jwt_fuzz: nlohmann stops at NUL
       std::string("{}\0{\"a\":1}", 10),
+      std::string("{\"k\":1,\"k\":2}\0", 14),  // found by jwt_fuzz: the first error wins
       std::string("{\"keys\":[]}\0", 12),
       R"({"a":"\u0000"})",
   };
