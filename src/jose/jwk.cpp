@@ -206,12 +206,18 @@ Result<crypto::PkeyPtr> importEc(const json& jwk, Curve curve, bool isPrivate) {
   if (auto r = decodeMember(jwk, "y", y); !r) {
     return std::move(r).error();
   }
-  if (x.size() != size || y.size() != size) {
+  // RFC 7518 6.2.1.2 wants exactly `size` bytes, but widely deployed issuers (Keycloak, Gluu,
+  // jjwt, PyJWT 2.6) drop leading zero bytes, which for P-521 happens to every other key. The
+  // shortened big-endian value is unambiguous, so it is left-padded; the point is still checked
+  // to lie on the curve. Longer or empty coordinates are rejected.
+  if (x.empty() || y.empty() || x.size() > size || y.size() > size) {
     return fail(ErrorCode::kJwkInvalid, "JWK: " + std::string(curveName(curve)) +
                                             " coordinates must be " + std::to_string(size) +
                                             " bytes each, got " + std::to_string(x.size()) +
                                             " and " + std::to_string(y.size()));
   }
+  x.insert(0, size - x.size(), '\0');
+  y.insert(0, size - y.size(), '\0');
   std::string point;
   point.reserve(1 + 2 * size);
   point.push_back('\x04');

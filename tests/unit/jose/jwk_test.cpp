@@ -7,6 +7,7 @@
 #include <string>
 
 #include "jose/base64url.hpp"
+#include "jose/jws.hpp"
 #include "rfc_vectors.hpp"
 
 namespace tessera::jose {
@@ -190,6 +191,32 @@ TEST(Jwk, EcPointMustBeOnTheCurve) {
   j = json::parse(vectors::kA3PublicJwk);
   j["crv"] = "P-384";
   EXPECT_EQ(Jwk::fromJson(j).error().code, ErrorCode::kJwkInvalid);
+}
+
+TEST(Jwk, EcCoordinatesWithoutLeadingZerosAreAccepted) {
+  // Issuers such as Keycloak and PyJWT 2.6 drop leading zero bytes of P-521 coordinates.
+  // Search for a generated key whose x starts with a zero byte, strip it, and import that.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    auto key = Jwk::generate(Algorithm::kEs512);
+    ASSERT_TRUE(key.ok());
+    json pub = key->toPublicJson();
+    auto x = base64UrlDecode(pub["x"].get<std::string>());
+    ASSERT_TRUE(x.ok());
+    ASSERT_EQ(x->size(), 66u) << "export always pads to the full size";
+    if ((*x)[0] != '\0') {
+      continue;
+    }
+    json shortened = pub;
+    shortened["x"] = base64UrlEncode(std::string_view(*x).substr(1));
+    auto imported = Jwk::fromJson(shortened);
+    ASSERT_TRUE(imported.ok()) << imported.error().describe();
+    EXPECT_EQ(imported->toPublicJson()["x"], pub["x"]) << "re-exported at full length";
+    EXPECT_TRUE(
+        verifyBytes(*imported, Algorithm::kEs512, "msg", *signBytes(*key, Algorithm::kEs512, "msg"))
+            .ok());
+    return;
+  }
+  FAIL() << "no P-521 key with a leading zero x byte in 64 tries (expected about half)";
 }
 
 TEST(Jwk, UnsupportedTypesAndCurves) {
