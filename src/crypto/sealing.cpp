@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hex_digit.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/openssl_ptr.hpp"
 #include "crypto/random.hpp"
@@ -58,18 +59,9 @@ bool decodeHex(std::string_view text, std::vector<unsigned char>& out) {
   if (text.size() % 2 != 0) {
     return false;
   }
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9')
-      return c - '0';
-    if (c >= 'a' && c <= 'f')
-      return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-      return c - 'A' + 10;
-    return -1;
-  };
   for (std::size_t i = 0; i < text.size(); i += 2) {
-    const int hi = nibble(text[i]);
-    const int lo = nibble(text[i + 1]);
+    const int hi = hexDigitValue(text[i]);
+    const int lo = hexDigitValue(text[i + 1]);
     if (hi < 0 || lo < 0) {
       return false;
     }

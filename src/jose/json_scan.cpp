@@ -9,6 +9,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "common/hex_digit.hpp"
 #include "jose/json_strict.hpp"
 
 namespace tessera::jose {
@@ -207,26 +208,13 @@ class JsonScanner {
     return true;
   }
 
-  static int hex(char c) noexcept {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-      return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  }
-
   bool hex4(unsigned& out) {
     if (end_ - p_ < 4) {
       return invalid("truncated \\u escape");
     }
     out = 0;
     for (int i = 0; i < 4; ++i) {
-      const int h = hex(p_[i]);
+      const int h = hexDigitValue(p_[i]);
       if (h < 0) {
         return invalid("invalid \\u escape");
       }

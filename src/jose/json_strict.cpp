@@ -153,4 +153,22 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
   return std::move(builder.root());
 }
 
+std::string_view jsonKindName(JsonKind kind) noexcept {
+  switch (kind) {
+    case JsonKind::kNull:
+      return "null";
+    case JsonKind::kBool:
+      return "boolean";
+    case JsonKind::kNumber:
+      return "number";
+    case JsonKind::kString:
+      return "string";
+    case JsonKind::kArray:
+      return "array";
+    case JsonKind::kObject:
+      return "object";
+  }
+  return "value";
+}
+
 }  // namespace tessera::jose

@@ -33,6 +33,9 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
 // DOM; for an object it lists the top-level members as spans of the input text.
 enum class JsonKind : std::uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
 
+// "null", "boolean", "number", "string", "array", "object": for error messages.
+std::string_view jsonKindName(JsonKind kind) noexcept;
+
 struct JsonMember {
   std::string_view name;  // decoded member name
   std::string_view raw;   // the value's JSON text (strings keep their quotes)

@@ -212,24 +212,6 @@ Result<EVP_PKEY_CTX*> threadVerifyContext(const Jwk& key, Algorithm alg) {
   return slot.ctx.get();
 }
 
-std::string_view kindName(JsonKind kind) noexcept {
-  switch (kind) {
-    case JsonKind::kNull:
-      return "null";
-    case JsonKind::kBool:
-      return "boolean";
-    case JsonKind::kNumber:
-      return "number";
-    case JsonKind::kString:
-      return "string";
-    case JsonKind::kArray:
-      return "array";
-    case JsonKind::kObject:
-      return "object";
-  }
-  return "value";
-}
-
 }  // namespace
 
 namespace detail {
@@ -418,8 +400,9 @@ Result<VerifiedJws> verifyCompact(std::string_view token, std::span<const Jwk> k
     return makeError(headerKind.error().code, "token header: " + headerKind.error().message);
   }
   if (*headerKind != JsonKind::kObject) {
-    return fail(ErrorCode::kTokenHeaderInvalid,
-                "token header is a JSON " + std::string(kindName(*headerKind)) + ", not an object");
+    return fail(
+        ErrorCode::kTokenHeaderInvalid,
+        "token header is a JSON " + std::string(jsonKindName(*headerKind)) + ", not an object");
   }
   const JsonMember* algMember = header.find("alg");
   if (algMember == nullptr || algMember->kind != JsonKind::kString) {

@@ -15,24 +15,6 @@ namespace {
 using detail::quoteForMessage;
 using nlohmann::json;
 
-std::string_view kindName(JsonKind kind) noexcept {
-  switch (kind) {
-    case JsonKind::kNull:
-      return "null";
-    case JsonKind::kBool:
-      return "boolean";
-    case JsonKind::kNumber:
-      return "number";
-    case JsonKind::kString:
-      return "string";
-    case JsonKind::kArray:
-      return "array";
-    case JsonKind::kObject:
-      return "object";
-  }
-  return "value";
-}
-
 // NumericDate (RFC 7519 section 2): a JSON number of seconds, fractions truncated. nullopt when
 // absent.
 Result<std::optional<std::int64_t>> numericDate(const JsonObjectScan& claims, const char* name) {
@@ -43,7 +25,7 @@ Result<std::optional<std::int64_t>> numericDate(const JsonObjectScan& claims, co
   if (m->kind != JsonKind::kNumber) {
     return fail(ErrorCode::kTokenClaimInvalid, std::string("claim \"") + name +
                                                    "\" must be a NumericDate (number), not a " +
-                                                   std::string(kindName(m->kind)));
+                                                   std::string(jsonKindName(m->kind)));
   }
   constexpr std::int64_t kLimit = 253402300799;  // 9999-12-31T23:59:59Z
   const char* first = m->raw.data();
@@ -90,7 +72,7 @@ Result<VerifiedJwt> validateClaims(VerifiedJws&& jws, const JwtValidationOptions
   }
   if (*kind != JsonKind::kObject) {
     return fail(ErrorCode::kTokenPayloadInvalid,
-                "token payload is a JSON " + std::string(kindName(*kind)) + ", not an object");
+                "token payload is a JSON " + std::string(jsonKindName(*kind)) + ", not an object");
   }
   std::string scratch;
 

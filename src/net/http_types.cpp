@@ -4,24 +4,13 @@
 
 #include <algorithm>
 
+#include "common/hex_digit.hpp"
+
 namespace tessera::net {
 namespace {
 
 char lowerAscii(char c) noexcept {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-int hexValue(char c) noexcept {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
 }
 
 }  // namespace
@@ -119,8 +108,8 @@ std::optional<std::string> percentDecode(std::string_view in, bool plusIsSpace) 
       if (i + 2 >= in.size()) {
         return std::nullopt;
       }
-      const int hi = hexValue(in[i + 1]);
-      const int lo = hexValue(in[i + 2]);
+      const int hi = hexDigitValue(in[i + 1]);
+      const int lo = hexDigitValue(in[i + 2]);
       if (hi < 0 || lo < 0) {
         return std::nullopt;
       }
