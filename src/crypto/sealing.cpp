@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 
 #include "common/hex_digit.hpp"
 #include "crypto/digest.hpp"
@@ -113,18 +112,18 @@ Result<KeyEncryptionKey> KeyEncryptionKey::fromFile(const std::filesystem::path&
                 "key-encryption key file " + path.string() +
                     " is readable by group or others; chmod 600 it");
   }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
-    return fail(ErrorCode::kKeyEncryptionKeyInvalid,
-                "key-encryption key file " + path.string() + " cannot be read");
-  }
-  const std::string content = text.str();
-  if (content.size() > 4096) {
+  if (st.st_size > 4096) {
     return fail(ErrorCode::kKeyEncryptionKeyInvalid,
                 "key-encryption key file " + path.string() + " is larger than 4 KiB");
   }
+  std::ifstream in(path, std::ios::binary);
+  std::string content(4097, '\0');
+  in.read(content.data(), static_cast<std::streamsize>(content.size()));
+  if (in.bad()) {
+    return fail(ErrorCode::kKeyEncryptionKeyInvalid,
+                "key-encryption key file " + path.string() + " cannot be read");
+  }
+  content.resize(static_cast<std::size_t>(in.gcount()));
   return fromText(content, "file " + path.string());
 }
 

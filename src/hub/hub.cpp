@@ -83,7 +83,8 @@ Result<void> Hub::start() {
   options.accessLog = [&requests](const net::AccessLogEntry& e) {
     requests
         .counter("tessera_http_requests_total", "HTTP requests served by the hub",
-                 {{"code", std::to_string(e.status)}})
+                 {{"route", e.route.empty() ? "unmatched" : std::string(e.route)},
+                  {"code", std::to_string(e.status)}})
         .inc();
     requests
         .histogram("tessera_http_request_duration_seconds", "Hub request latency",

@@ -95,6 +95,7 @@ test('health, readiness and metrics', async () => {
   await sleep(1200);  // one maintenance tick publishes key gauges
   const metrics = await (await fetch(`${issuer}/metrics`)).text();
   assert.match(metrics, /# TYPE tessera_http_requests_total counter/);
+  assert.match(metrics, /tessera_http_requests_total\{route="\/readyz",code="200"\} [1-9]/);
   assert.match(metrics, /tessera_signing_keys\{state="current"\} 2/);
 });
 

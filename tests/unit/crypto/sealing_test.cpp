@@ -79,6 +79,13 @@ TEST(KeyEncryptionKey, FileMustBePrivate) {
   EXPECT_NE(loose.error().message.find("chmod 600"), std::string::npos);
   ::chmod(path.c_str(), 0600);
   EXPECT_TRUE(KeyEncryptionKey::fromFile(path).ok());
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << std::string(5000, 'A');
+  }
+  auto large = KeyEncryptionKey::fromFile(path);
+  ASSERT_FALSE(large.ok());
+  EXPECT_NE(large.error().message.find("larger than 4 KiB"), std::string::npos);
   std::filesystem::remove_all(dir);
 }
 
