@@ -174,4 +174,20 @@ std::string AlgorithmSet::describe() const {
   return out;
 }
 
+std::size_t curveCoordinateSize(Curve c) noexcept {
+  switch (c) {
+    case Curve::kP256:
+      return 32;
+    case Curve::kP384:
+      return 48;
+    case Curve::kP521:
+      return 66;
+    case Curve::kEd25519:
+      return 32;
+    case Curve::kNone:
+      return 0;
+  }
+  return 0;
+}
+
 }  // namespace tessera::jose

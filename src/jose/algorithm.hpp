@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -48,6 +49,10 @@ Result<Algorithm> parseTokenAlgorithm(std::string_view name);
 // The key type an algorithm needs, and for EC/OKP the one curve it needs (kNone for RSA).
 KeyType requiredKeyType(Algorithm alg) noexcept;
 Curve requiredCurve(Algorithm alg) noexcept;
+
+// Bytes of one coordinate (and of an ECDSA R or S, and of an Ed25519 public key) on `curve`:
+// 32, 48, 66 for P-256/384/521, 32 for Ed25519, 0 for kNone.
+std::size_t curveCoordinateSize(Curve curve) noexcept;
 
 std::string_view keyTypeName(KeyType type) noexcept;  // "RSA", "EC", "OKP" (the JWK kty)
 std::string_view curveName(Curve curve) noexcept;     // "P-256", ..., "Ed25519"; "" for kNone

@@ -46,22 +46,6 @@ std::string quoteText(std::string_view s, std::size_t max = 64) {
   return out;
 }
 
-std::size_t coordinateSize(Curve c) noexcept {
-  switch (c) {
-    case Curve::kP256:
-      return 32;
-    case Curve::kP384:
-      return 48;
-    case Curve::kP521:
-      return 66;
-    case Curve::kEd25519:
-      return 32;
-    case Curve::kNone:
-      return 0;
-  }
-  return 0;
-}
-
 Error opensslError(ErrorCode code, std::string what) {
   const auto detail = crypto::takeOpenSslErrors();
   if (!detail.empty()) {
@@ -198,7 +182,7 @@ Result<crypto::PkeyPtr> importRsa(const json& jwk, bool isPrivate, int minRsaBit
 }
 
 Result<crypto::PkeyPtr> importEc(const json& jwk, Curve curve, bool isPrivate) {
-  const std::size_t size = coordinateSize(curve);
+  const std::size_t size = curveCoordinateSize(curve);
   std::string x, y;
   if (auto r = decodeMember(jwk, "x", x); !r) {
     return std::move(r).error();
@@ -397,7 +381,7 @@ Result<Jwk> Jwk::finish(Impl&& partial, int minRsaBits) {
       return opensslError(ErrorCode::kJwkInvalid, "EC public key is not a valid point of " +
                                                       std::string(curveName(impl->curve)));
     }
-    const std::size_t size = coordinateSize(impl->curve);
+    const std::size_t size = curveCoordinateSize(impl->curve);
     impl->bits = EVP_PKEY_get_bits(pkey);
     impl->x = bnParamB64(pkey, OSSL_PKEY_PARAM_EC_PUB_X, size);
     impl->y = bnParamB64(pkey, OSSL_PKEY_PARAM_EC_PUB_Y, size);
@@ -678,7 +662,7 @@ Result<json> Jwk::toPrivateJson() const {
       }
       break;
     case KeyType::kEc:
-      out["d"] = bnParamB64(pkey, OSSL_PKEY_PARAM_PRIV_KEY, coordinateSize(impl_->curve));
+      out["d"] = bnParamB64(pkey, OSSL_PKEY_PARAM_PRIV_KEY, curveCoordinateSize(impl_->curve));
       break;
     case KeyType::kOkp: {
       SecretString d{std::string(32, '\0')};

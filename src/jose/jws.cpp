@@ -52,19 +52,6 @@ bool isPss(Algorithm alg) noexcept {
   return alg == Algorithm::kPs256 || alg == Algorithm::kPs384 || alg == Algorithm::kPs512;
 }
 
-std::size_t ecdsaHalfSize(Algorithm alg) noexcept {
-  switch (alg) {
-    case Algorithm::kEs256:
-      return 32;
-    case Algorithm::kEs384:
-      return 48;
-    case Algorithm::kEs512:
-      return 66;
-    default:
-      return 0;
-  }
-}
-
 const unsigned char* bytes(std::string_view s) noexcept {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -262,7 +249,7 @@ Result<std::string> signBytes(const Jwk& key, Algorithm alg, std::string_view si
   }
   sig.resize(len);
   if (requiredKeyType(alg) == KeyType::kEc) {
-    return derToRaw(sig, ecdsaHalfSize(alg));
+    return derToRaw(sig, curveCoordinateSize(requiredCurve(alg)));
   }
   return sig;
 }
@@ -275,7 +262,7 @@ Result<void> verifyBytes(const Jwk& key, Algorithm alg, std::string_view signing
   const KeyType type = requiredKeyType(alg);
   std::string der;
   if (type == KeyType::kEc) {
-    const std::size_t half = ecdsaHalfSize(alg);
+    const std::size_t half = curveCoordinateSize(requiredCurve(alg));
     if (signature.size() != 2 * half) {
       return fail(ErrorCode::kTokenSignatureInvalid,
                   std::string(algorithmName(alg)) + " signature must be " +
