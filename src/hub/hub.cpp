@@ -26,7 +26,7 @@ Result<crypto::KeyEncryptionKey> loadKek(const KekSource& source) {
 Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   TESSERA_RETURN_IF_ERROR(validateHubConfig(config));
   std::unique_ptr<Hub> hub(new Hub(std::move(config), clock));
-  TESSERA_ASSIGN_OR_RETURN(hub->store_, store::openSqliteStore(hub->config_.sqlitePath));
+  TESSERA_ASSIGN_OR_RETURN(hub->store_, openConfiguredStore(hub->config_));
   auto kek = loadKek(hub->config_.kek);
   if (!kek) {
     return std::move(kek).error();

@@ -72,13 +72,25 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
 
   ConfigNode store;
   TESSERA_ASSIGN_OR_RETURN(store, root.child("store"));
-  TESSERA_RETURN_IF_ERROR(store.rejectUnknown({"sqlite"}));
-  ConfigNode sqlite;
-  TESSERA_ASSIGN_OR_RETURN(sqlite, store.child("sqlite"));
-  TESSERA_RETURN_IF_ERROR(sqlite.rejectUnknown({"path"}));
-  std::string sqlitePath;
-  TESSERA_ASSIGN_OR_RETURN(sqlitePath, sqlite.requiredString("path"));
-  c.sqlitePath = resolve(baseDir, sqlitePath);
+  TESSERA_RETURN_IF_ERROR(store.rejectUnknown({"sqlite", "postgres"}));
+  if (store.has("sqlite") == store.has("postgres")) {
+    return root.errorAt("store", "set exactly one of sqlite or postgres");
+  }
+  if (store.has("sqlite")) {
+    ConfigNode sqlite;
+    TESSERA_ASSIGN_OR_RETURN(sqlite, store.child("sqlite"));
+    TESSERA_RETURN_IF_ERROR(sqlite.rejectUnknown({"path"}));
+    std::string sqlitePath;
+    TESSERA_ASSIGN_OR_RETURN(sqlitePath, sqlite.requiredString("path"));
+    c.sqlitePath = resolve(baseDir, sqlitePath);
+  } else {
+    ConfigNode postgres;
+    TESSERA_ASSIGN_OR_RETURN(postgres, store.child("postgres"));
+    TESSERA_RETURN_IF_ERROR(postgres.rejectUnknown({"url"}));
+    std::string url;
+    TESSERA_ASSIGN_OR_RETURN(url, postgres.requiredString("url"));
+    c.postgresUrl = url;
+  }
 
   ConfigNode kek;
   TESSERA_ASSIGN_OR_RETURN(kek, root.child("keyEncryptionKey"));
@@ -137,6 +149,11 @@ Result<HubConfig> loadHubConfig(const std::filesystem::path& path) {
   std::error_code ec;
   auto base = std::filesystem::absolute(path, ec).parent_path();
   return parseHubConfig(text, path.string(), base);
+}
+
+Result<store::Store> openConfiguredStore(const HubConfig& config) {
+  return config.postgresUrl ? store::openPostgresStore(*config.postgresUrl)
+                            : store::openSqliteStore(config.sqlitePath);
 }
 
 Result<void> validateHubConfig(const HubConfig& c) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/store.hpp"
 
 namespace tessera::hub {
 
@@ -43,7 +44,10 @@ struct ServerSettings {
 struct HubConfig {
   std::string issuer;  // https://..., or http://127.0.0.1... for development
   ServerSettings server;
-  std::filesystem::path sqlitePath;
+  std::filesystem::path sqlitePath;  // the embedded store, unless postgresUrl is set
+  // libpq connection string or postgresql:// URL; the password is best left out and supplied
+  // through PGPASSWORD or ~/.pgpass, which libpq reads itself.
+  std::optional<std::string> postgresUrl;
   KekSource kek;
   KeyPolicy keys;
   std::string logLevel = "info";
@@ -55,6 +59,9 @@ struct HubConfig {
 Result<HubConfig> loadHubConfig(const std::filesystem::path& path);
 Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourceName,
                                  const std::filesystem::path& baseDir);
+
+// Opens the configured store (SQLite or PostgreSQL) and applies pending migrations.
+Result<store::Store> openConfiguredStore(const HubConfig& config);
 
 // Rules that hold however the config was built (file or dev mode).
 Result<void> validateHubConfig(const HubConfig& config);

@@ -2,6 +2,8 @@
 
 #include <system_error>
 
+#include "store/postgres/postgres_migrations.hpp"
+#include "store/postgres/postgres_signing_key_repository.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 #include "store/sqlite/sqlite_signing_key_repository.hpp"
 
@@ -31,6 +33,22 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
   std::shared_ptr<SqliteDb> shared = std::move(*db);
   Store store;
   store.signingKeys = std::make_shared<SqliteSigningKeyRepository>(shared);
+  store.schemaVersion = *version;
+  return store;
+}
+
+Result<Store> openPostgresStore(const std::string& conninfo) {
+  auto db = PostgresDb::connect(conninfo);
+  if (!db) {
+    return std::move(db).error();
+  }
+  auto version = applyPostgresMigrations(**db, postgresMigrations());
+  if (!version) {
+    return std::move(version).error();
+  }
+  std::shared_ptr<PostgresDb> shared = std::move(*db);
+  Store store;
+  store.signingKeys = std::make_shared<PostgresSigningKeyRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }

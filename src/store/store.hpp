@@ -1,9 +1,10 @@
-// Opening a store by configuration: the embedded SQLite file (default) or, in a later release,
-// PostgreSQL. The hub and the CLI get their repositories from here.
+// Opening a store by configuration: the embedded SQLite file (default) or PostgreSQL (several
+// hub replicas on one database). The hub and the CLI get their repositories from here.
 #pragma once
 
 #include <filesystem>
 #include <memory>
+#include <string>
 
 #include "common/result.hpp"
 #include "store/signing_key_repository.hpp"
@@ -17,5 +18,9 @@ struct Store {
 
 // Creates the parent directory if needed and applies pending migrations.
 Result<Store> openSqliteStore(const std::filesystem::path& path);
+
+// Connects (libpq connection string or postgresql:// URL) and applies pending migrations. Hub
+// replicas sharing one database see each other's changes through the store version counter.
+Result<Store> openPostgresStore(const std::string& conninfo);
 
 }  // namespace tessera::store

@@ -29,7 +29,7 @@ Result<hub::HubConfig> HubLocation::load() const {
 Result<OpenedKeys> openKeys(const HubLocation& location) {
   OpenedKeys opened;
   TESSERA_ASSIGN_OR_RETURN(opened.config, location.load());
-  TESSERA_ASSIGN_OR_RETURN(opened.store, store::openSqliteStore(opened.config.sqlitePath));
+  TESSERA_ASSIGN_OR_RETURN(opened.store, hub::openConfiguredStore(opened.config));
   auto kek = hub::loadKek(opened.config.kek);
   if (!kek) {
     return std::move(kek).error();

@@ -81,6 +81,22 @@ TEST(HubConfig, IssuerMustBeHttpsExceptLoopback) {
   EXPECT_TRUE(parse("issuer: https://hub.example.com/tenant-a\n" + rest).ok());
 }
 
+TEST(HubConfig, PostgresStore) {
+  auto c = parse(R"(issuer: https://hub.example.com
+store:
+  postgres:
+    url: postgresql://tessera@db.internal:5432/tessera?sslmode=verify-full
+keyEncryptionKey: {env: TESSERA_KEK}
+)");
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  EXPECT_EQ(c->postgresUrl, "postgresql://tessera@db.internal:5432/tessera?sslmode=verify-full");
+  const std::string head = "issuer: https://h.example\nkeyEncryptionKey: {env: K}\n";
+  expectError(head + "store: {sqlite: {path: a}, postgres: {url: b}}\n",
+              "store: set exactly one of sqlite or postgres");
+  expectError(head + "store: {}\n", "set exactly one of sqlite or postgres");
+  expectError(head + "store: {postgres: {dsn: x}}\n", "store.postgres.dsn: unknown field");
+}
+
 TEST(HubConfig, KekNeedsExactlyOneSource) {
   const std::string head = "issuer: https://h.example\nstore: {sqlite: {path: x}}\n";
   expectError(head, "keyEncryptionKey: set exactly one of file or env");

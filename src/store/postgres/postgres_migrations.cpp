@@ -1,0 +1,29 @@
+#include "store/postgres/postgres_migrations.hpp"
+
+namespace tessera::store {
+
+namespace {
+constexpr Migration kMigrations[] = {
+    {1, "store version counter and signing keys", R"sql(
+CREATE TABLE store_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
+INSERT INTO store_version (id, version) VALUES (1, 0);
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  algorithm TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  sealed_private_jwk TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  activates_at BIGINT NOT NULL,
+  retires_at BIGINT,
+  remove_at BIGINT
+);
+CREATE INDEX signing_keys_by_algorithm ON signing_keys (algorithm, activates_at);
+)sql"},
+};
+}  // namespace
+
+std::span<const Migration> postgresMigrations() {
+  return kMigrations;
+}
+
+}  // namespace tessera::store

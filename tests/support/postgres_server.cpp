@@ -1,0 +1,91 @@
+#include "postgres_server.hpp"
+
+#include <netinet/in.h>
+#include <pwd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+
+#include "store/postgres/postgres_db.hpp"
+
+namespace tessera::testing {
+
+namespace {
+int freeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    throw std::runtime_error("cannot find a free loopback port");
+  }
+  const int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+}  // namespace
+
+PostgresServer& PostgresServer::shared() {
+  static PostgresServer server;
+  return server;
+}
+
+std::string PostgresServer::run(const std::string& command) const {
+  const std::string full = asUser_ + command + " >> " + dir_ + "/harness.log 2>&1";
+  if (std::system(full.c_str()) != 0) {
+    throw std::runtime_error("PostgreSQL test server: `" + command + "` failed; see " + dir_ +
+                             "/harness.log");
+  }
+  return full;
+}
+
+PostgresServer::PostgresServer() {
+  const char* bin = std::getenv("TESSERA_PG_BIN");
+  bin_ = bin ? bin : "/usr/lib/postgresql/15/bin";
+  char tmpl[] = "/tmp/tessera-pg-XXXXXX";
+  if (::mkdtemp(tmpl) == nullptr) {
+    throw std::runtime_error("cannot create a directory for the PostgreSQL test server");
+  }
+  dir_ = tmpl;
+  if (::geteuid() == 0) {
+    // initdb refuses to run as root.
+    const passwd* pg = ::getpwnam("postgres");
+    if (pg == nullptr || ::chown(dir_.c_str(), pg->pw_uid, pg->pw_gid) != 0) {
+      throw std::runtime_error("running as root needs the postgres user (postgresql-15 package)");
+    }
+    asUser_ = "runuser -u postgres -- ";
+  }
+  port_ = freeLoopbackPort();
+  run(bin_ + "/initdb -D " + dir_ + "/data -U tessera -A trust --no-sync -E UTF8");
+  run(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 30 -o \"-p " +
+      std::to_string(port_) + " -k " + dir_ +
+      " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50\" start");
+}
+
+PostgresServer::~PostgresServer() {
+  const std::string stop =
+      asUser_ + bin_ + "/pg_ctl -D " + dir_ + "/data -m immediate stop > /dev/null 2>&1";
+  (void)std::system(stop.c_str());
+  std::error_code ec;
+  std::filesystem::remove_all(dir_, ec);
+}
+
+std::string PostgresServer::createDatabase() {
+  const std::string base = "host=127.0.0.1 port=" + std::to_string(port_) + " user=tessera";
+  auto admin = store::PostgresDb::connect(base + " dbname=postgres");
+  if (!admin) {
+    throw std::runtime_error(admin.error().describe());
+  }
+  const std::string name = "t" + std::to_string(::getpid()) + "_" + std::to_string(++databases_);
+  if (auto r = (*admin)->exec("CREATE DATABASE " + name); !r) {
+    throw std::runtime_error(r.error().describe());
+  }
+  return base + " dbname=" + name;
+}
+
+}  // namespace tessera::testing

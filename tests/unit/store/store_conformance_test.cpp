@@ -1,0 +1,134 @@
+// The same behaviour asked of every store backend: the suite runs against SQLite and against a
+// real PostgreSQL 15 server that the test starts itself.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <stdexcept>
+
+#include "postgres_server.hpp"
+#include "store/postgres/postgres_db.hpp"
+#include "store/store.hpp"
+
+namespace tessera::store {
+namespace {
+
+SigningKeyRecord key(std::string kid, std::string alg, std::int64_t activatesAt) {
+  SigningKeyRecord r;
+  r.kid = std::move(kid);
+  r.algorithm = std::move(alg);
+  r.publicJwk = R"({"kty":"EC"})";
+  r.sealedPrivateJwk = "tsl1.sealed";
+  r.createdAt = activatesAt - 10;
+  r.activatesAt = activatesAt;
+  return r;
+}
+
+class StoreConformance : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      dir_ = std::filesystem::temp_directory_path() /
+             ("tessera-conf-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
+      std::filesystem::remove_all(dir_);
+    } else {
+      conninfo_ = testing::PostgresServer::shared().createDatabase();
+    }
+  }
+  void TearDown() override {
+    if (!dir_.empty()) {
+      std::filesystem::remove_all(dir_);
+    }
+  }
+  // Another handle on the same store, as a second hub process would open it.
+  Store open() {
+    auto store =
+        GetParam() == "sqlite" ? openSqliteStore(dir_ / "hub.db") : openPostgresStore(conninfo_);
+    if (!store) {
+      throw std::runtime_error(store.error().describe());  // fails the test, never a null store
+    }
+    return *store;
+  }
+  std::filesystem::path dir_;
+  std::string conninfo_;
+};
+
+TEST_P(StoreConformance, MigratesOnce) {
+  EXPECT_EQ(open().schemaVersion, 1);
+  EXPECT_EQ(open().schemaVersion, 1);
+}
+
+TEST_P(StoreConformance, RotationRetiresThePreviousKeyAtomically) {
+  auto store = open();
+  auto& keys = *store.signingKeys;
+  const auto v0 = *keys.version();
+  ASSERT_TRUE(keys.rotate(key("k1", "ES256", 100), std::nullopt, std::nullopt).ok());
+  ASSERT_TRUE(keys.rotate(key("k2", "ES256", 200), "k1", 200 + 3600).ok());
+  EXPECT_GT(*keys.version(), v0);
+
+  auto published = keys.listPublished(150);
+  ASSERT_TRUE(published.ok());
+  ASSERT_EQ(published->size(), 2u);
+  EXPECT_EQ((*published)[0].kid, "k1");
+  EXPECT_EQ((*published)[0].retiresAt, 200);
+  EXPECT_EQ((*published)[0].removeAt, 3800);
+  EXPECT_EQ((*published)[0].publicJwk, R"({"kty":"EC"})");
+  EXPECT_FALSE((*published)[1].retiresAt.has_value());
+
+  // After removeAt the retired key is no longer published, and purge deletes it.
+  EXPECT_EQ(keys.listPublished(3800)->size(), 1u);
+  EXPECT_EQ(*keys.purgeRemoved(3800), 1);
+  EXPECT_EQ(*keys.purgeRemoved(3800), 0);
+}
+
+TEST_P(StoreConformance, ConcurrentRotationHasOneWinner) {
+  auto store = open();
+  ASSERT_TRUE(store.signingKeys->rotate(key("k1", "RS256", 100), std::nullopt, {}).ok());
+  auto other = open();  // another hub replica
+  ASSERT_TRUE(store.signingKeys->rotate(key("k2", "RS256", 200), "k1", 300).ok());
+  auto lost = other.signingKeys->rotate(key("k3", "RS256", 200), "k1", 300);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(other.signingKeys->listPublished(150)->size(), 2u);
+  // The other replica sees the change through the version counter.
+  EXPECT_EQ(*other.signingKeys->version(), *store.signingKeys->version());
+  // Algorithms rotate independently.
+  EXPECT_TRUE(other.signingKeys->rotate(key("e1", "ES256", 100), std::nullopt, {}).ok());
+}
+
+TEST_P(StoreConformance, DuplicateKidIsRejectedAndNothingIsHalfWritten) {
+  auto store = open();
+  ASSERT_TRUE(store.signingKeys->rotate(key("k1", "ES256", 100), std::nullopt, {}).ok());
+  const auto before = *store.signingKeys->version();
+  auto dup = store.signingKeys->rotate(key("k1", "ES256", 200), "k1", 300);
+  ASSERT_FALSE(dup.ok());
+  // The retirement of k1 was rolled back with the failed insert.
+  EXPECT_FALSE(store.signingKeys->listPublished(0)->at(0).retiresAt.has_value());
+  EXPECT_EQ(*store.signingKeys->version(), before);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& backend) { return backend.param; });
+
+TEST(PostgresStore, RefusesNewerSchemaAndBadConnections) {
+  const auto conninfo = testing::PostgresServer::shared().createDatabase();
+  ASSERT_TRUE(openPostgresStore(conninfo).ok());
+  auto db = PostgresDb::connect(conninfo);
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->exec("INSERT INTO schema_migrations VALUES (99, 'future', 0)").ok());
+  auto again = openPostgresStore(conninfo);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::kStoreMigration);
+  EXPECT_NE(again.error().message.find("newer than this binary"), std::string::npos);
+
+  auto refused = openPostgresStore(
+      "host=127.0.0.1 port=1 user=tessera password=hunter2 "
+      "dbname=x connect_timeout=2");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kStoreFailure);
+  EXPECT_EQ(refused.error().message.find("hunter2"), std::string::npos) << "no password in errors";
+}
+
+}  // namespace
+}  // namespace tessera::store
