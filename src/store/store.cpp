@@ -2,8 +2,10 @@
 
 #include <system_error>
 
+#include "store/postgres/postgres_admin_token_repository.hpp"
 #include "store/postgres/postgres_migrations.hpp"
 #include "store/postgres/postgres_signing_key_repository.hpp"
+#include "store/sqlite/sqlite_admin_token_repository.hpp"
 #include "store/sqlite/sqlite_migrations.hpp"
 #include "store/sqlite/sqlite_signing_key_repository.hpp"
 
@@ -33,6 +35,7 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
   std::shared_ptr<SqliteDb> shared = std::move(*db);
   Store store;
   store.signingKeys = std::make_shared<SqliteSigningKeyRepository>(shared);
+  store.adminTokens = std::make_shared<SqliteAdminTokenRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }
@@ -49,6 +52,7 @@ Result<Store> openPostgresStore(const std::string& conninfo) {
   std::shared_ptr<PostgresDb> shared = std::move(*db);
   Store store;
   store.signingKeys = std::make_shared<PostgresSigningKeyRepository>(shared);
+  store.adminTokens = std::make_shared<PostgresAdminTokenRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }

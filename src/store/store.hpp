@@ -7,12 +7,14 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "store/admin_token_repository.hpp"
 #include "store/signing_key_repository.hpp"
 
 namespace tessera::store {
 
 struct Store {
   std::shared_ptr<SigningKeyRepository> signingKeys;
+  std::shared_ptr<AdminTokenRepository> adminTokens;
   int schemaVersion = 0;
 };
 

@@ -19,6 +19,16 @@ CREATE TABLE signing_keys (
 );
 CREATE INDEX signing_keys_by_algorithm ON signing_keys (algorithm, activates_at);
 )sql"},
+    {2, "admin tokens", R"sql(
+CREATE TABLE admin_tokens (
+  id TEXT PRIMARY KEY,
+  secret_hash TEXT NOT NULL,
+  role TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+)sql"},
 };
 }  // namespace
 

@@ -55,8 +55,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(StoreConformance, MigratesOnce) {
-  EXPECT_EQ(open().schemaVersion, 1);
-  EXPECT_EQ(open().schemaVersion, 1);
+  EXPECT_EQ(open().schemaVersion, 2);
+  EXPECT_EQ(open().schemaVersion, 2);
 }
 
 TEST_P(StoreConformance, RotationRetiresThePreviousKeyAtomically) {
@@ -106,6 +106,40 @@ TEST_P(StoreConformance, DuplicateKidIsRejectedAndNothingIsHalfWritten) {
   // The retirement of k1 was rolled back with the failed insert.
   EXPECT_FALSE(store.signingKeys->listPublished(0)->at(0).retiresAt.has_value());
   EXPECT_EQ(*store.signingKeys->version(), before);
+}
+
+TEST_P(StoreConformance, AdminTokens) {
+  auto store = open();
+  auto& tokens = *store.adminTokens;
+  AdminTokenRecord a{"0011223344556677", "hash-a", "admin", "first", 100, std::nullopt};
+  AdminTokenRecord b{"8899aabbccddeeff", "hash-b", "auditor", "", 200, std::nullopt};
+  ASSERT_TRUE(tokens.insert(a).ok());
+  ASSERT_TRUE(tokens.insert(b).ok());
+  auto dup = tokens.insert(a);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+
+  auto found = tokens.find(a.id);
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->secretHash, "hash-a");
+  EXPECT_EQ((*found)->role, "admin");
+  EXPECT_EQ((*found)->description, "first");
+  EXPECT_FALSE((*found)->revokedAt);
+  EXPECT_FALSE(tokens.find("ffffffffffffffff")->has_value());
+
+  ASSERT_TRUE(tokens.revoke(b.id, 300).ok());
+  ASSERT_TRUE(tokens.revoke(b.id, 400).ok());
+  EXPECT_EQ(tokens.find(b.id)->value().revokedAt, 300) << "the first revocation time stays";
+  EXPECT_EQ(tokens.revoke("ffffffffffffffff", 1).error().code, ErrorCode::kNotFound);
+
+  auto all = tokens.list();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].id, a.id);
+  EXPECT_EQ((*all)[1].revokedAt, 300);
+  // Another handle (another hub replica) sees the same tokens.
+  EXPECT_EQ(open().adminTokens->list()->size(), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
