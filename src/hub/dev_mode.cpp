@@ -79,4 +79,18 @@ Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std:
   return setup;
 }
 
+Result<std::optional<std::string>> ensureDevAdminToken(const std::filesystem::path& dataDir,
+                                                       AdminTokens& tokens) {
+  const auto path = dataDir / "admin-token";
+  if (std::filesystem::exists(path)) {
+    return std::optional<std::string>();
+  }
+  auto issued = tokens.create(AdminRole::kAdmin, "created by tessera dev");
+  if (!issued) {
+    return std::move(issued).error();
+  }
+  TESSERA_RETURN_IF_ERROR(writePrivateFile(path, issued->token + "\n"));
+  return std::optional<std::string>(issued->token);
+}
+
 }  // namespace tessera::hub

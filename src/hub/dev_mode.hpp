@@ -4,9 +4,11 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "common/result.hpp"
+#include "hub/admin_tokens.hpp"
 #include "hub/hub_config.hpp"
 
 namespace tessera::hub {
@@ -16,6 +18,11 @@ struct DevSetup {
   std::filesystem::path configPath;  // DATA_DIR/hub.yaml, the configuration dev mode runs
   bool createdKek = false;           // first run: a new development KEK was written
 };
+
+// First start: creates an admin-role token, writes it to DATA_DIR/admin-token (mode 0600) and
+// returns it. Later starts (the file exists): returns nullopt and creates nothing.
+Result<std::optional<std::string>> ensureDevAdminToken(const std::filesystem::path& dataDir,
+                                                       AdminTokens& tokens);
 
 // Fails unless `listen` is a loopback address with an explicit port (dev mode serves plain HTTP).
 Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std::string& listen);

@@ -33,6 +33,7 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   }
   hub->keys_ = std::make_unique<KeyManager>(hub->store_.signingKeys, std::move(*kek),
                                             hub->config_.keys, clock);
+  hub->adminTokens_ = std::make_unique<AdminTokens>(hub->store_.adminTokens, clock);
   auto created = hub->keys_->maintain();
   if (!created) {
     return std::move(created).error();

@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "hub/admin_tokens.hpp"
 #include "hub/hub_config.hpp"
 #include "hub/key_manager.hpp"
 #include "net/http_server.hpp"
@@ -38,6 +39,7 @@ class Hub {
   std::uint16_t port() const;
   const HubConfig& config() const { return config_; }
   KeyManager& keys() { return *keys_; }
+  AdminTokens& adminTokens() { return *adminTokens_; }
   MetricsRegistry& metrics() { return metrics_; }
 
  private:
@@ -49,6 +51,7 @@ class Hub {
   const Clock& clock_;
   store::Store store_;
   std::unique_ptr<KeyManager> keys_;
+  std::unique_ptr<AdminTokens> adminTokens_;
   MetricsRegistry metrics_;
   std::unique_ptr<net::HttpServer> server_;
   std::mutex loopMutex_;

@@ -80,6 +80,22 @@ check "the running hub publishes the next keys" test "$(curl -s "$url/jwks" | py
 out=$("$TESSERA" keys list --data-dir "$work/dev" 2>&1)
 check "keys list shows next and current keys" bash -c "grep -q ' next ' <<<'$out' && grep -q ' current ' <<<'$out'"
 
+# Admin tokens: dev creates one on first start; operators create, list and revoke more.
+check "dev wrote an admin token, mode 0600" test "$(stat -c %a "$work/dev/admin-token")" = 600
+check "dev banner prints the new admin token" grep -qF "Admin token $(cat "$work/dev/admin-token")" "$work/dev.out"
+created=$("$TESSERA" admin token create --data-dir "$work/dev" --role auditor --description nightly 2>/dev/null)
+check "admin token create prints a tsa_ token" bash -c "[[ '$created' =~ ^tsa_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$ ]]"
+id=${created:4:16}
+out=$("$TESSERA" admin token list --data-dir "$work/dev" 2>&1)
+check "admin token list shows id, role and description" bash -c "grep -q '$id  auditor .* nightly' <<<'$out'"
+check "admin token list never shows secrets" bash -c "! grep -qF -- '${created:21}' <<<'$out'"
+out=$("$TESSERA" admin token create --data-dir "$work/dev" --role root 2>&1)
+check "unknown role is refused" contains "$out" "not one of admin, editor, auditor, edge"
+out=$("$TESSERA" admin token revoke --data-dir "$work/dev" "$id" 2>&1)
+check "admin token revoke" contains "$out" "revoked $id"
+out=$("$TESSERA" admin token revoke --data-dir "$work/dev" ffffffffffffffff 2>&1)
+check "revoking an unknown token fails" contains "$out" "not_found"
+
 kill -TERM "$hub_pid"
 wait "$hub_pid"
 code=$?

@@ -10,5 +10,6 @@ void registerAll(CLI::App& app, int& exitCode);
 
 void registerHubCommands(CLI::App& app, int& exitCode);    // hub, dev, keys
 void registerTokenCommands(CLI::App& app, int& exitCode);  // token verify|inspect|sign
+void registerAdminCommands(CLI::App& app, int& exitCode);  // admin token create|list|revoke
 
 }  // namespace tessera::cli

@@ -1,6 +1,7 @@
 // tessera hub, tessera dev, tessera keys {rotate,list}.
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "commands/commands.hpp"
 #include "commands/hub_context.hpp"
@@ -26,7 +27,7 @@ int runHub(hub::HubConfig config) {
   return 0;
 }
 
-void printDevBanner(const hub::DevSetup& setup) {
+void printDevBanner(const hub::DevSetup& setup, const std::optional<std::string>& newAdminToken) {
   const auto& c = setup.config;
   std::cout << "\n"
             << "  Tessera hub (development mode)\n"
@@ -37,6 +38,10 @@ void printDevBanner(const hub::DevSetup& setup) {
             << "  Health      " << c.issuer << "/healthz   " << c.issuer << "/readyz\n"
             << "  Metrics     " << c.issuer << "/metrics\n"
             << "  Data        " << c.sqlitePath.parent_path().string() << "\n"
+            << "  Admin token "
+            << (newAdminToken ? *newAdminToken + "  (new; also in " : std::string("in "))
+            << (c.sqlitePath.parent_path() / "admin-token").string() << (newAdminToken ? ")" : "")
+            << "\n"
             << "\n"
             << "  Try:  curl -s " << c.issuer << "/jwks\n"
             << "        tessera token sign --data-dir " << c.sqlitePath.parent_path().string()
@@ -96,7 +101,13 @@ void registerHubCommands(CLI::App& app, int& exitCode) {
       exitCode = reportError(started.error());
       return;
     }
-    printDevBanner(*setup);
+    auto adminToken =
+        hub::ensureDevAdminToken(setup->config.sqlitePath.parent_path(), (*hub)->adminTokens());
+    if (!adminToken) {
+      exitCode = reportError(adminToken.error());
+      return;
+    }
+    printDevBanner(*setup, *adminToken);
     (*hub)->runUntilSignal();
   });
 

@@ -26,10 +26,21 @@ Result<hub::HubConfig> HubLocation::load() const {
   return hub::loadHubConfig(dir / "hub.yaml");
 }
 
-Result<OpenedKeys> openKeys(const HubLocation& location) {
-  OpenedKeys opened;
+Result<OpenedStore> openStore(const HubLocation& location) {
+  OpenedStore opened;
   TESSERA_ASSIGN_OR_RETURN(opened.config, location.load());
   TESSERA_ASSIGN_OR_RETURN(opened.store, hub::openConfiguredStore(opened.config));
+  return opened;
+}
+
+Result<OpenedKeys> openKeys(const HubLocation& location) {
+  auto base = openStore(location);
+  if (!base) {
+    return std::move(base).error();
+  }
+  OpenedKeys opened;
+  opened.config = std::move(base->config);
+  opened.store = std::move(base->store);
   auto kek = hub::loadKek(opened.config.kek);
   if (!kek) {
     return std::move(kek).error();

@@ -22,7 +22,14 @@ struct HubLocation {
   Result<hub::HubConfig> load() const;
 };
 
-// Store + KeyManager opened directly from the hub's configuration, for offline commands.
+// The hub's store opened directly from its configuration, for commands run on the hub's host.
+struct OpenedStore {
+  store::Store store;
+  hub::HubConfig config;
+};
+Result<OpenedStore> openStore(const HubLocation& location);
+
+// The store plus a KeyManager (needs the key-encryption key).
 struct OpenedKeys {
   store::Store store;
   std::unique_ptr<hub::KeyManager> keys;

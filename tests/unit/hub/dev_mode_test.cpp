@@ -1,5 +1,7 @@
 #include "hub/dev_mode.hpp"
 
+#include "store/store.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +58,29 @@ TEST_F(DevModeTest, SecondRunReusesTheKek) {
   std::stringstream b;
   b << second.rdbuf();
   EXPECT_EQ(a.str(), b.str());
+}
+
+TEST_F(DevModeTest, AdminTokenOnFirstStartOnly) {
+  auto setup = prepareDevMode(dir_, "127.0.0.1:18123");
+  ASSERT_TRUE(setup.ok());
+  auto store = store::openSqliteStore(setup->config.sqlitePath);
+  ASSERT_TRUE(store.ok());
+  AdminTokens tokens(store->adminTokens, SystemClock::instance());
+  auto first = ensureDevAdminToken(dir_, tokens);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  ASSERT_TRUE(first->has_value());
+  EXPECT_EQ(mode(dir_ / "admin-token"), 0600u);
+  std::ifstream file(dir_ / "admin-token");
+  std::string written;
+  std::getline(file, written);
+  EXPECT_EQ(written, **first);
+  auto principal = tokens.authenticate(written);
+  ASSERT_TRUE(principal.ok());
+  EXPECT_EQ(principal->role, AdminRole::kAdmin);
+  auto second = ensureDevAdminToken(dir_, tokens);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->has_value());
+  EXPECT_EQ(tokens.list()->size(), 1u);
 }
 
 TEST_F(DevModeTest, RefusesAnythingButLoopback) {
