@@ -3,7 +3,7 @@
 namespace tessera::store {
 
 Result<void> PostgresAdminTokenRepository::insert(const AdminTokenRecord& t) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   const SqlValue values[] = {t.id, t.secretHash, t.role, t.description, t.createdAt};
   auto r = db_->exec(
       "INSERT INTO admin_tokens (id, secret_hash, role, description, created_at, revoked_at) "
@@ -33,7 +33,7 @@ Result<std::vector<AdminTokenRecord>> PostgresAdminTokenRepository::select(
 }
 
 Result<std::optional<AdminTokenRecord>> PostgresAdminTokenRepository::find(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   const SqlValue params[] = {id};
   auto rows = select("WHERE id = $1", params);
   if (!rows) {
@@ -46,12 +46,12 @@ Result<std::optional<AdminTokenRecord>> PostgresAdminTokenRepository::find(const
 }
 
 Result<std::vector<AdminTokenRecord>> PostgresAdminTokenRepository::list() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   return select("", {});
 }
 
 Result<void> PostgresAdminTokenRepository::revoke(const std::string& id, std::int64_t at) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   const SqlValue values[] = {at, id};
   auto q = db_->query(
       "UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING id",

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 
 #include "store/admin_token_repository.hpp"
 #include "store/postgres/postgres_db.hpp"
@@ -21,7 +20,6 @@ class PostgresAdminTokenRepository final : public AdminTokenRepository {
   Result<std::vector<AdminTokenRecord>> select(const std::string& where,
                                                std::span<const SqlValue> params);
   std::shared_ptr<PostgresDb> db_;
-  std::mutex mutex_;
 };
 
 }  // namespace tessera::store

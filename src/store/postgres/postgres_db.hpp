@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -56,10 +57,15 @@ class PostgresDb {
 
   const std::string& where() const { return where_; }
 
+  // One statement or transaction at a time on this connection: every repository sharing it
+  // holds this for the whole of each operation.
+  std::mutex& mutex() { return mutex_; }
+
  private:
   PostgresDb(pg_conn* conn, std::string where) : conn_(conn), where_(std::move(where)) {}
   pg_conn* conn_;
   std::string where_;  // "host:port/db" for messages
+  std::mutex mutex_;
 };
 
 template <typename F>

@@ -11,7 +11,7 @@ constexpr const char* kBumpVersion = "UPDATE store_version SET version = version
 
 Result<std::vector<SigningKeyRecord>> PostgresSigningKeyRepository::listPublished(
     std::int64_t now) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   const SqlValue params[] = {now};
   auto q = db_->query(
       "SELECT kid, algorithm, public_jwk, sealed_private_jwk, created_at, activates_at, "
@@ -40,7 +40,7 @@ Result<std::vector<SigningKeyRecord>> PostgresSigningKeyRepository::listPublishe
 Result<void> PostgresSigningKeyRepository::rotate(
     const SigningKeyRecord& next, const std::optional<std::string>& expectedNewestKid,
     std::optional<std::int64_t> retiringRemoveAt) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   return db_->transaction([&]() -> Result<void> {
     // Replicas rotating the same algorithm queue here; the loser then sees the winner's key.
     const SqlValue lockKey[] = {"signing-keys:" + next.algorithm};
@@ -85,7 +85,7 @@ Result<void> PostgresSigningKeyRepository::rotate(
 }
 
 Result<int> PostgresSigningKeyRepository::purgeRemoved(std::int64_t now) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   return db_->transaction([&]() -> Result<int> {
     const SqlValue params[] = {now};
     auto deleted = db_->query(
@@ -102,7 +102,7 @@ Result<int> PostgresSigningKeyRepository::purgeRemoved(std::int64_t now) {
 }
 
 Result<std::int64_t> PostgresSigningKeyRepository::version() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   auto q = db_->query("SELECT version FROM store_version WHERE id = 1");
   if (!q) {
     return std::move(q).error();

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 
 #include "store/postgres/postgres_db.hpp"
 #include "store/signing_key_repository.hpp"
@@ -22,7 +21,6 @@ class PostgresSigningKeyRepository final : public SigningKeyRepository {
 
  private:
   std::shared_ptr<PostgresDb> db_;
-  std::mutex mutex_;  // a libpq connection serves one statement at a time
 };
 
 }  // namespace tessera::store

@@ -3,7 +3,7 @@
 namespace tessera::store {
 
 Result<void> SqliteAdminTokenRepository::insert(const AdminTokenRecord& t) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   if (auto existing = db_->prepare("SELECT 1 FROM admin_tokens WHERE id = ?"); !existing) {
     return std::move(existing).error();
   } else if (auto row = existing->bind(1, t.id).step(); !row) {
@@ -47,7 +47,7 @@ Result<std::vector<AdminTokenRecord>> SqliteAdminTokenRepository::select(const s
 }
 
 Result<std::optional<AdminTokenRecord>> SqliteAdminTokenRepository::find(const std::string& id) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   const SqlValue param = id;
   auto rows = select("WHERE id = ?", &param);
   if (!rows) {
@@ -60,12 +60,12 @@ Result<std::optional<AdminTokenRecord>> SqliteAdminTokenRepository::find(const s
 }
 
 Result<std::vector<AdminTokenRecord>> SqliteAdminTokenRepository::list() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   return select("", nullptr);
 }
 
 Result<void> SqliteAdminTokenRepository::revoke(const std::string& id, std::int64_t at) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   auto q =
       db_->prepare("UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?");
   if (!q) {

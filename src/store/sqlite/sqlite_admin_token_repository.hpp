@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 
 #include "store/admin_token_repository.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -20,7 +19,6 @@ class SqliteAdminTokenRepository final : public AdminTokenRepository {
  private:
   Result<std::vector<AdminTokenRecord>> select(const std::string& where, const SqlValue* param);
   std::shared_ptr<SqliteDb> db_;
-  std::mutex mutex_;
 };
 
 }  // namespace tessera::store

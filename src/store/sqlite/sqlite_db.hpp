@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -43,12 +44,17 @@ class SqliteDb {
   std::int64_t changes() const;
   const std::string& path() const { return path_; }
 
+  // One statement or transaction at a time on this connection: every repository sharing it
+  // holds this for the whole of each operation.
+  std::mutex& mutex() { return mutex_; }
+
  private:
   SqliteDb(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   Error lastError(std::string_view what) const;
   friend class SqliteStatement;
   sqlite3* db_;
   std::string path_;
+  std::mutex mutex_;
 };
 
 class SqliteStatement {

@@ -13,7 +13,7 @@ Result<void> bumpVersion(SqliteDb& db) {
 }  // namespace
 
 Result<std::vector<SigningKeyRecord>> SqliteSigningKeyRepository::listPublished(std::int64_t now) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   auto q = db_->prepare(
       "SELECT kid, algorithm, public_jwk, sealed_private_jwk, created_at, activates_at, "
       "retires_at, remove_at FROM signing_keys WHERE remove_at IS NULL OR remove_at > ? "
@@ -48,7 +48,7 @@ Result<std::vector<SigningKeyRecord>> SqliteSigningKeyRepository::listPublished(
 Result<void> SqliteSigningKeyRepository::rotate(const SigningKeyRecord& next,
                                                 const std::optional<std::string>& expectedNewestKid,
                                                 std::optional<std::int64_t> retiringRemoveAt) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   return db_->transaction([&]() -> Result<void> {
     auto newest = db_->prepare(
         "SELECT kid FROM signing_keys WHERE algorithm = ? "
@@ -103,7 +103,7 @@ Result<void> SqliteSigningKeyRepository::rotate(const SigningKeyRecord& next,
 }
 
 Result<int> SqliteSigningKeyRepository::purgeRemoved(std::int64_t now) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   return db_->transaction([&]() -> Result<int> {
     auto del =
         db_->prepare("DELETE FROM signing_keys WHERE remove_at IS NOT NULL AND remove_at <= ?");
@@ -125,7 +125,7 @@ Result<int> SqliteSigningKeyRepository::purgeRemoved(std::int64_t now) {
 }
 
 Result<std::int64_t> SqliteSigningKeyRepository::version() {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(db_->mutex());
   auto q = db_->prepare("SELECT version FROM store_version WHERE id = 1");
   if (!q) {
     return std::move(q).error();

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <memory>
-#include <mutex>
 
 #include "store/signing_key_repository.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -22,7 +21,6 @@ class SqliteSigningKeyRepository final : public SigningKeyRepository {
 
  private:
   std::shared_ptr<SqliteDb> db_;
-  std::mutex mutex_;  // one connection; SQLite handles other processes
 };
 
 }  // namespace tessera::store

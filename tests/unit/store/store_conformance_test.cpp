@@ -3,8 +3,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
+#include <thread>
 
 #include "postgres_server.hpp"
 #include "store/postgres/postgres_db.hpp"
@@ -140,6 +143,39 @@ TEST_P(StoreConformance, AdminTokens) {
   EXPECT_EQ((*all)[1].revokedAt, 300);
   // Another handle (another hub replica) sees the same tokens.
   EXPECT_EQ(open().adminTokens->list()->size(), 2u);
+}
+
+TEST_P(StoreConformance, RepositoriesShareTheConnectionSafely) {
+  // The hub's maintenance thread uses the signing keys while request threads use the admin
+  // tokens, on one connection.
+  auto store = open();
+  std::atomic<int> failures{0};
+  std::thread keys([&] {
+    std::optional<std::string> newest;
+    for (int i = 0; i < 100; ++i) {
+      const std::string kid = "k" + std::to_string(i);
+      if (!store.signingKeys->rotate(key(kid, "RS256", 100 + i), newest, 1'000'000).ok() ||
+          !store.signingKeys->listPublished(0).ok()) {
+        ++failures;
+      }
+      newest = kid;
+    }
+  });
+  std::thread tokens([&] {
+    for (int i = 0; i < 100; ++i) {
+      char id[17];
+      std::snprintf(id, sizeof id, "%016x", i);
+      if (!store.adminTokens->insert({id, "h", "edge", "", i, std::nullopt}).ok() ||
+          !store.adminTokens->find(id).ok()) {
+        ++failures;
+      }
+    }
+  });
+  keys.join();
+  tokens.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(store.signingKeys->listPublished(0)->size(), 100u);
+  EXPECT_EQ(store.adminTokens->list()->size(), 100u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
