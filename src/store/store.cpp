@@ -2,11 +2,11 @@
 
 #include <system_error>
 
+#include "store/migrations.hpp"
+
 #include "store/postgres/postgres_admin_token_repository.hpp"
-#include "store/postgres/postgres_migrations.hpp"
 #include "store/postgres/postgres_signing_key_repository.hpp"
 #include "store/sqlite/sqlite_admin_token_repository.hpp"
-#include "store/sqlite/sqlite_migrations.hpp"
 #include "store/sqlite/sqlite_signing_key_repository.hpp"
 
 namespace tessera::store {
@@ -28,7 +28,7 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
   if (!db) {
     return std::move(db).error();
   }
-  auto version = applyMigrations(**db, sqliteMigrations());
+  auto version = applyMigrations(**db, schemaMigrations());
   if (!version) {
     return std::move(version).error();
   }
@@ -45,7 +45,7 @@ Result<Store> openPostgresStore(const std::string& conninfo) {
   if (!db) {
     return std::move(db).error();
   }
-  auto version = applyPostgresMigrations(**db, postgresMigrations());
+  auto version = applyPostgresMigrations(**db, schemaMigrations());
   if (!version) {
     return std::move(version).error();
   }

@@ -1,4 +1,4 @@
-#include "store/postgres/postgres_migrations.hpp"
+#include "store/migrations.hpp"
 
 namespace tessera::store {
 
@@ -32,7 +32,7 @@ CREATE TABLE admin_tokens (
 };
 }  // namespace
 
-std::span<const Migration> postgresMigrations() {
+std::span<const Migration> schemaMigrations() {
   return kMigrations;
 }
 
