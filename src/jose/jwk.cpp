@@ -13,6 +13,7 @@
 #include "jose/base64url.hpp"
 #include "jose/json_strict.hpp"
 #include "jose/jwk_impl.hpp"
+#include "jose/quote.hpp"
 
 namespace tessera::jose {
 namespace {
@@ -32,19 +33,6 @@ struct SecretString {
     }
   }
 };
-
-std::string quoteText(std::string_view s, std::size_t max = 64) {
-  std::string out = "\"";
-  for (char c : s.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 0x20 && u != 0x7f && c != '"' && c != '\\' ? c : '?');
-  }
-  if (s.size() > max) {
-    out += "...";
-  }
-  out += "\"";
-  return out;
-}
 
 Error opensslError(ErrorCode code, std::string what) {
   const auto detail = crypto::takeOpenSslErrors();
@@ -288,7 +276,7 @@ Result<void> readMetadata(const json& jwk, Jwk::Impl& impl) {
     }
     const auto& use = it->get_ref<const std::string&>();
     if (use != "sig") {
-      return fail(ErrorCode::kJwkInvalid, "JWK: \"use\" is " + quoteText(use) +
+      return fail(ErrorCode::kJwkInvalid, "JWK: \"use\" is " + detail::quoteForMessage(use) +
                                               ", not \"sig\" (only signature keys are used)");
     }
     impl.use = use;
@@ -300,8 +288,8 @@ Result<void> readMetadata(const json& jwk, Jwk::Impl& impl) {
     const auto& name = it->get_ref<const std::string&>();
     auto alg = algorithmFromName(name);
     if (!alg) {
-      return fail(ErrorCode::kJwkInvalid,
-                  "JWK: \"alg\" " + quoteText(name) + " is not a supported signature algorithm");
+      return fail(ErrorCode::kJwkInvalid, "JWK: \"alg\" " + detail::quoteForMessage(name) +
+                                              " is not a supported signature algorithm");
     }
     impl.alg = *alg;
   }
@@ -316,7 +304,8 @@ Result<void> readMetadata(const json& jwk, Jwk::Impl& impl) {
       }
       const auto& s = op.get_ref<const std::string&>();
       if (std::find(impl.keyOps.begin(), impl.keyOps.end(), s) != impl.keyOps.end()) {
-        return fail(ErrorCode::kJwkInvalid, "JWK: \"key_ops\" repeats " + quoteText(s));
+        return fail(ErrorCode::kJwkInvalid,
+                    "JWK: \"key_ops\" repeats " + detail::quoteForMessage(s));
       }
       signing = signing || s == "verify" || s == "sign";
       impl.keyOps.push_back(s);
@@ -373,8 +362,8 @@ Result<Jwk> Jwk::finish(Impl&& partial, int minRsaBits) {
     } else if (g == "secp521r1" || g == "P-521") {
       impl->curve = Curve::kP521;
     } else {
-      return fail(ErrorCode::kJwkUnsupportedCurve,
-                  "EC curve " + quoteText(g) + " is not supported (P-256, P-384, P-521)");
+      return fail(ErrorCode::kJwkUnsupportedCurve, "EC curve " + detail::quoteForMessage(g) +
+                                                       " is not supported (P-256, P-384, P-521)");
     }
     crypto::PkeyCtxPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, pkey, nullptr));
     if (!check || EVP_PKEY_public_check(check.get()) != 1) {
@@ -404,13 +393,13 @@ Result<Jwk> Jwk::finish(Impl&& partial, int minRsaBits) {
     impl->thumbprint = R"({"crv":"Ed25519","kty":"OKP","x":")" + impl->x + R"("})";
   } else if (EVP_PKEY_is_a(pkey, "ED448") || EVP_PKEY_is_a(pkey, "X25519") ||
              EVP_PKEY_is_a(pkey, "X448")) {
-    return fail(ErrorCode::kJwkUnsupportedCurve, "OKP curve " +
-                                                     quoteText(EVP_PKEY_get0_type_name(pkey)) +
-                                                     " is not supported (Ed25519 only)");
+    return fail(ErrorCode::kJwkUnsupportedCurve,
+                "OKP curve " + detail::quoteForMessage(EVP_PKEY_get0_type_name(pkey)) +
+                    " is not supported (Ed25519 only)");
   } else {
     const char* name = EVP_PKEY_get0_type_name(pkey);
     return fail(ErrorCode::kJwkUnsupportedKeyType,
-                "key type " + quoteText(name ? name : "?") +
+                "key type " + detail::quoteForMessage(name ? name : "?") +
                     " is not supported (RSA, EC P-256/384/521, Ed25519)");
   }
   if (impl->thumbprint.empty() || (impl->type == KeyType::kRsa && impl->n.empty())) {
@@ -454,7 +443,7 @@ Result<Jwk> Jwk::fromJson(const json& jwk, const JwkImportOptions& options) {
   }
   if (kty != "RSA" && kty != "EC" && kty != "OKP") {
     return fail(ErrorCode::kJwkUnsupportedKeyType,
-                "JWK: kty " + quoteText(kty) + " is not supported (RSA, EC, OKP)");
+                "JWK: kty " + detail::quoteForMessage(kty) + " is not supported (RSA, EC, OKP)");
   }
   if (isPrivate && !options.allowPrivate) {
     return fail(ErrorCode::kJwkPrivateMaterial,
@@ -477,8 +466,8 @@ Result<Jwk> Jwk::fromJson(const json& jwk, const JwkImportOptions& options) {
     const bool ec = kty == "EC";
     if (!crv || (ec && *crv == Curve::kEd25519) || (!ec && *crv != Curve::kEd25519)) {
       return fail(ErrorCode::kJwkUnsupportedCurve,
-                  "JWK: " + kty + " curve " + quoteText(crvName) + " is not supported (" +
-                      (ec ? "P-256, P-384, P-521" : "Ed25519") + ")");
+                  "JWK: " + kty + " curve " + detail::quoteForMessage(crvName) +
+                      " is not supported (" + (ec ? "P-256, P-384, P-521" : "Ed25519") + ")");
     }
     pkey = ec ? importEc(jwk, *crv, isPrivate) : importOkp(jwk, isPrivate);
   }
@@ -780,7 +769,7 @@ std::string Jwk::describe() const {
                                       : " " + std::string(curveName(impl_->curve));
   out += " key ";
   out += impl_->kid.empty() ? "thumbprint " + impl_->thumbprint.substr(0, 12)
-                            : "kid " + quoteText(impl_->kid);
+                            : "kid " + detail::quoteForMessage(impl_->kid);
   return out;
 }
 

@@ -201,23 +201,6 @@ Result<EVP_PKEY_CTX*> threadVerifyContext(const Jwk& key, Algorithm alg) {
 
 }  // namespace
 
-namespace detail {
-
-std::string quoteForMessage(std::string_view s, std::size_t max) {
-  std::string out = "\"";
-  for (char c : s.substr(0, max)) {
-    const auto u = static_cast<unsigned char>(c);
-    out.push_back(u >= 0x20 && u != 0x7f && c != '"' && c != '\\' ? c : '?');
-  }
-  if (s.size() > max) {
-    out += "...";
-  }
-  out += "\"";
-  return out;
-}
-
-}  // namespace detail
-
 bool typMatches(std::string_view headerTyp, std::string_view expected) noexcept {
   return equalsIgnoreCase(stripApplication(headerTyp), stripApplication(expected));
 }
