@@ -36,4 +36,22 @@ std::span<const Migration> schemaMigrations() {
   return kMigrations;
 }
 
+Result<void> checkSchemaNotNewer(int current, std::span<const Migration> migrations,
+                                 const std::string& where) {
+  const int newest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > newest) {
+    return fail(ErrorCode::kStoreMigration, "store " + where + " has schema version " +
+                                                std::to_string(current) +
+                                                ", newer than this binary knows (" +
+                                                std::to_string(newest) + "); upgrade tessera");
+  }
+  return {};
+}
+
+Error migrationFailed(const Migration& migration, const Error& cause) {
+  return Error{ErrorCode::kStoreMigration, "migration " + std::to_string(migration.version) + " (" +
+                                               std::string(migration.description) +
+                                               "): " + cause.message};
+}
+
 }  // namespace tessera::store

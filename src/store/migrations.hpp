@@ -6,10 +6,32 @@
 
 #include <span>
 
-#include "store/sqlite/sqlite_db.hpp"  // Migration
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
 
 namespace tessera::store {
 
+// One schema step; versions are applied in order, each once, in its own transaction.
+struct Migration {
+  int version;
+  std::string_view description;
+  std::string_view sql;
+};
+
 std::span<const Migration> schemaMigrations();
+
+// The bookkeeping table every backend creates first.
+inline constexpr std::string_view kCreateMigrationsTable =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+    "description TEXT NOT NULL, applied_at BIGINT NOT NULL)";
+
+// Refuses a store whose schema is newer than this binary (`where` names the store).
+Result<void> checkSchemaNotNewer(int current, std::span<const Migration> migrations,
+                                 const std::string& where);
+
+// The error for a migration whose SQL failed.
+Error migrationFailed(const Migration& migration, const Error& cause);
 
 }  // namespace tessera::store

@@ -109,29 +109,19 @@ Result<int> applyPostgresMigrations(PostgresDb& db, std::span<const Migration> m
   return db.transaction([&]() -> Result<int> {
     const SqlValue lock[] = {kMigrationLock};
     TESSERA_RETURN_IF_ERROR(db.exec("SELECT pg_advisory_xact_lock($1)", lock));
-    TESSERA_RETURN_IF_ERROR(
-        db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                "description TEXT NOT NULL, applied_at BIGINT NOT NULL)"));
+    TESSERA_RETURN_IF_ERROR(db.exec(kCreateMigrationsTable));
     auto q = db.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
     if (!q) {
       return std::move(q).error();
     }
     int current = static_cast<int>(q->integer(0, 0));
-    const int newest = migrations.empty() ? 0 : migrations.back().version;
-    if (current > newest) {
-      return fail(ErrorCode::kStoreMigration, "store " + db.where() + " has schema version " +
-                                                  std::to_string(current) +
-                                                  ", newer than this binary knows (" +
-                                                  std::to_string(newest) + "); upgrade tessera");
-    }
+    TESSERA_RETURN_IF_ERROR(checkSchemaNotNewer(current, migrations, db.where()));
     for (const auto& m : migrations) {
       if (m.version <= current) {
         continue;
       }
       if (auto r = db.exec(m.sql); !r) {
-        return fail(ErrorCode::kStoreMigration, "migration " + std::to_string(m.version) + " (" +
-                                                    std::string(m.description) +
-                                                    "): " + r.error().message);
+        return migrationFailed(m, r.error());
       }
       const SqlValue values[] = {std::int64_t{m.version}, std::string(m.description)};
       TESSERA_RETURN_IF_ERROR(db.exec(

@@ -13,7 +13,9 @@
 #include <vector>
 
 #include "common/result.hpp"
-#include "store/sqlite/sqlite_db.hpp"  // SqlValue, Migration
+#include "store/migrations.hpp"
+#include "store/sql_value.hpp"
+#include "store/transaction.hpp"
 
 struct pg_conn;
 struct pg_result;
@@ -70,19 +72,7 @@ class PostgresDb {
 
 template <typename F>
 auto PostgresDb::transaction(F&& body) -> decltype(body()) {
-  if (auto begin = exec("BEGIN"); !begin) {
-    return std::move(begin).error();
-  }
-  auto result = body();
-  if (!result) {
-    (void)exec("ROLLBACK");
-    return result;
-  }
-  if (auto commit = exec("COMMIT"); !commit) {
-    (void)exec("ROLLBACK");
-    return std::move(commit).error();
-  }
-  return result;
+  return runInTransaction(*this, "BEGIN", std::forward<F>(body));
 }
 
 // Applies pending migrations, each once, in its own transaction, serialised across hub replicas

@@ -171,11 +171,7 @@ std::optional<std::string> SqliteStatement::columnOptionalText(int i) const {
 }
 
 Result<int> applyMigrations(SqliteDb& db, std::span<const Migration> migrations) {
-  if (auto r = db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-                       "description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
-      !r) {
-    return std::move(r).error();
-  }
+  TESSERA_RETURN_IF_ERROR(db.exec(kCreateMigrationsTable));
   int current = 0;
   {
     auto q = db.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
@@ -188,22 +184,14 @@ Result<int> applyMigrations(SqliteDb& db, std::span<const Migration> migrations)
     }
     current = static_cast<int>(q->columnInt(0));
   }
-  const int newest = migrations.empty() ? 0 : migrations.back().version;
-  if (current > newest) {
-    return fail(ErrorCode::kStoreMigration, "store " + db.path() + " has schema version " +
-                                                std::to_string(current) +
-                                                ", newer than this binary knows (" +
-                                                std::to_string(newest) + "); upgrade tessera");
-  }
+  TESSERA_RETURN_IF_ERROR(checkSchemaNotNewer(current, migrations, db.path()));
   for (const auto& m : migrations) {
     if (m.version <= current) {
       continue;
     }
     auto applied = db.transaction([&]() -> Result<void> {
       if (auto r = db.exec(m.sql); !r) {
-        return fail(ErrorCode::kStoreMigration, "migration " + std::to_string(m.version) + " (" +
-                                                    std::string(m.description) +
-                                                    "): " + r.error().message);
+        return migrationFailed(m, r.error());
       }
       auto ins = db.prepare(
           "INSERT INTO schema_migrations (version, description, applied_at) VALUES (?, ?, "

@@ -10,17 +10,17 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include "common/result.hpp"
+#include "store/migrations.hpp"
+#include "store/sql_value.hpp"
+#include "store/transaction.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace tessera::store {
-
-using SqlValue = std::variant<std::nullptr_t, std::int64_t, std::string>;
 
 class SqliteStatement;
 
@@ -86,27 +86,8 @@ class SqliteStatement {
 
 template <typename F>
 auto SqliteDb::transaction(F&& body) -> decltype(body()) {
-  if (auto begin = exec("BEGIN IMMEDIATE"); !begin) {
-    return std::move(begin).error();
-  }
-  auto result = body();
-  if (!result) {
-    (void)exec("ROLLBACK");
-    return result;
-  }
-  if (auto commit = exec("COMMIT"); !commit) {
-    (void)exec("ROLLBACK");
-    return std::move(commit).error();
-  }
-  return result;
+  return runInTransaction(*this, "BEGIN IMMEDIATE", std::forward<F>(body));
 }
-
-// One schema step; versions are applied in order, each in its own transaction, once.
-struct Migration {
-  int version;
-  std::string_view description;
-  std::string_view sql;
-};
 
 Result<int> applyMigrations(SqliteDb& db, std::span<const Migration> migrations);
 
