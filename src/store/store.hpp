@@ -8,6 +8,7 @@
 
 #include "common/result.hpp"
 #include "store/admin_token_repository.hpp"
+#include "store/config_repository.hpp"
 #include "store/signing_key_repository.hpp"
 
 namespace tessera::store {
@@ -15,6 +16,7 @@ namespace tessera::store {
 struct Store {
   std::shared_ptr<SigningKeyRepository> signingKeys;
   std::shared_ptr<AdminTokenRepository> adminTokens;
+  std::shared_ptr<ConfigRepository> config;
   int schemaVersion = 0;
 };
 
