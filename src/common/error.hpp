@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tessera {
 
@@ -20,9 +21,17 @@ std::string_view errorCodeName(ErrorCode code) noexcept;
 // The HTTP status an API answers with for a code. The only mapping from errors to statuses.
 int httpStatusFor(ErrorCode code) noexcept;
 
+// One rejected input field: where (a JSON pointer, RFC 6901, e.g. "/spec/port") and why.
+struct FieldError {
+  std::string pointer;
+  std::string reason;
+};
+
 struct Error {
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // For rejected input: every offending field (the message names the first ones).
+  std::vector<FieldError> fields{};
 
   // "token_expired: token expired at ..." — for logs and CLI output.
   std::string describe() const;

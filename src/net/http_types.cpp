@@ -83,10 +83,14 @@ Response jsonResponse(int status, const nlohmann::json& body) {
 }
 
 Response errorResponse(const Error& error) {
-  Response res = jsonResponse(httpStatusFor(error.code), nlohmann::json{
-                                                             {"error", errorCodeName(error.code)},
-                                                             {"message", error.message},
-                                                         });
+  nlohmann::json body{{"error", errorCodeName(error.code)}, {"message", error.message}};
+  if (!error.fields.empty()) {
+    auto& details = body["details"] = nlohmann::json::array();
+    for (const auto& f : error.fields) {
+      details.push_back({{"pointer", f.pointer}, {"reason", f.reason}});
+    }
+  }
+  Response res = jsonResponse(httpStatusFor(error.code), body);
   res.headers.set("Cache-Control", "no-store");
   return res;
 }

@@ -79,8 +79,8 @@ struct Response {
 
 // A JSON body with Content-Type: application/json.
 Response jsonResponse(int status, const nlohmann::json& body);
-// {"error": "<wire code>", "message": "..."} with the status httpStatusFor(code) and
-// Cache-Control: no-store.
+// {"error": "<wire code>", "message": "...", "details": [{pointer, reason}]?} with the status
+// httpStatusFor(code) and Cache-Control: no-store.
 Response errorResponse(const Error& error);
 Response textResponse(int status, std::string body,
                       std::string contentType = "text/plain; charset=utf-8");
