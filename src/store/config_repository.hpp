@@ -17,9 +17,9 @@
 namespace tessera::store {
 
 struct ConfigRecord {
-  std::string kind;      // "ServerWorkload"
-  std::string name;      // unique per kind
-  std::string document;  // JSON text, opaque to the store
+  std::string kind;            // "ServerWorkload"
+  std::string name;            // unique per kind
+  std::string document;        // JSON text, opaque to the store
   std::int64_t createdAt = 0;  // Unix seconds
   std::int64_t updatedAt = 0;
   std::int64_t version = 0;  // 1 when created, +1 on each update
