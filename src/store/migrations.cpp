@@ -29,6 +29,34 @@ CREATE TABLE admin_tokens (
   revoked_at BIGINT
 );
 )sql"},
+    // Writers serialise on the config_revision row (BEGIN IMMEDIATE in SQLite, SELECT ... FOR
+    // UPDATE in PostgreSQL); admin event ids are MAX(id) + 1 under that lock.
+    {3, "configuration objects, configuration revision and admin events", R"sql(
+CREATE TABLE config_revision (id INTEGER PRIMARY KEY CHECK (id = 1), revision BIGINT NOT NULL);
+INSERT INTO config_revision (id, revision) VALUES (1, 0);
+CREATE TABLE config_objects (
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  document TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  version BIGINT NOT NULL,
+  PRIMARY KEY (kind, name)
+);
+CREATE TABLE admin_events (
+  id BIGINT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  name TEXT NOT NULL,
+  before_doc TEXT NOT NULL,
+  after_doc TEXT NOT NULL,
+  revision BIGINT NOT NULL
+);
+CREATE INDEX admin_events_by_time ON admin_events (at);
+CREATE INDEX admin_events_by_kind ON admin_events (kind, id);
+)sql"},
 };
 }  // namespace
 

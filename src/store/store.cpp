@@ -5,8 +5,10 @@
 #include "store/migrations.hpp"
 
 #include "store/postgres/postgres_admin_token_repository.hpp"
+#include "store/postgres/postgres_config_repository.hpp"
 #include "store/postgres/postgres_signing_key_repository.hpp"
 #include "store/sqlite/sqlite_admin_token_repository.hpp"
+#include "store/sqlite/sqlite_config_repository.hpp"
 #include "store/sqlite/sqlite_signing_key_repository.hpp"
 
 namespace tessera::store {
@@ -36,6 +38,7 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
   Store store;
   store.signingKeys = std::make_shared<SqliteSigningKeyRepository>(shared);
   store.adminTokens = std::make_shared<SqliteAdminTokenRepository>(shared);
+  store.config = std::make_shared<SqliteConfigRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }
@@ -53,6 +56,7 @@ Result<Store> openPostgresStore(const std::string& conninfo) {
   Store store;
   store.signingKeys = std::make_shared<PostgresSigningKeyRepository>(shared);
   store.adminTokens = std::make_shared<PostgresAdminTokenRepository>(shared);
+  store.config = std::make_shared<PostgresConfigRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
@@ -25,6 +26,75 @@ SigningKeyRecord key(std::string kid, std::string alg, std::int64_t activatesAt)
   r.createdAt = activatesAt - 10;
   r.activatesAt = activatesAt;
   return r;
+}
+
+ConfigRecord object(std::string kind, std::string name, std::int64_t version = 1,
+                    std::int64_t at = 1000) {
+  ConfigRecord r;
+  r.kind = std::move(kind);
+  r.name = std::move(name);
+  r.document = R"({"name":")" + r.name + R"(","v":)" + std::to_string(version) + "}";
+  r.createdAt = at;
+  r.updatedAt = at;
+  r.version = version;
+  return r;
+}
+
+ConfigChange change(ConfigChange::Op op, ConfigRecord record) {
+  ConfigChange c;
+  c.op = op;
+  c.record = std::move(record);
+  return c;
+}
+ConfigChange create(std::string kind, std::string name) {
+  return change(ConfigChange::Op::kCreate, object(std::move(kind), std::move(name)));
+}
+// The record at its new version (the stored one must be version - 1).
+ConfigChange update(std::string kind, std::string name, std::int64_t version,
+                    std::int64_t at = 2000) {
+  return change(ConfigChange::Op::kUpdate, object(std::move(kind), std::move(name), version, at));
+}
+// Deletes the object stored at `version`.
+ConfigChange remove(std::string kind, std::string name, std::int64_t version) {
+  return change(ConfigChange::Op::kDelete, object(std::move(kind), std::move(name), version));
+}
+
+AdminEventRecord event(std::int64_t at, std::string kind, std::string name,
+                       std::string action = "create") {
+  AdminEventRecord e;
+  e.at = at;
+  e.actor = "cli:root";
+  e.action = std::move(action);
+  e.kind = std::move(kind);
+  e.name = std::move(name);
+  e.after = "{}";
+  return e;
+}
+
+ConfigCommit changeSet(std::int64_t expectedRevision, std::vector<ConfigChange> changes,
+                       std::vector<AdminEventRecord> events = {}) {
+  ConfigCommit c;
+  c.expectedRevision = expectedRevision;
+  c.changes = std::move(changes);
+  c.events = std::move(events);
+  return c;
+}
+
+// "Kind/name@version" per record, in load() order: compact to compare.
+std::vector<std::string> summary(const ConfigState& state) {
+  std::vector<std::string> out;
+  for (const auto& r : state.records) {
+    out.push_back(r.kind + "/" + r.name + "@" + std::to_string(r.version));
+  }
+  return out;
+}
+
+std::vector<std::int64_t> ids(const std::vector<AdminEventRecord>& events) {
+  std::vector<std::int64_t> out;
+  for (const auto& e : events) {
+    out.push_back(e.id);
+  }
+  return out;
 }
 
 class StoreConformance : public ::testing::TestWithParam<std::string> {
@@ -58,8 +128,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(StoreConformance, MigratesOnce) {
-  EXPECT_EQ(open().schemaVersion, 2);
-  EXPECT_EQ(open().schemaVersion, 2);
+  EXPECT_EQ(open().schemaVersion, 3);
+  EXPECT_EQ(open().schemaVersion, 3);
 }
 
 TEST_P(StoreConformance, RotationRetiresThePreviousKeyAtomically) {
@@ -176,6 +246,331 @@ TEST_P(StoreConformance, RepositoriesShareTheConnectionSafely) {
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(store.signingKeys->listPublished(0)->size(), 100u);
   EXPECT_EQ(store.adminTokens->list()->size(), 100u);
+}
+
+TEST_P(StoreConformance, ConfigCreateUpdateDeleteRoundTrip) {
+  auto store = open();
+  auto& config = *store.config;
+  EXPECT_EQ(*config.revision(), 0);
+  auto empty = config.load();
+  ASSERT_TRUE(empty.ok()) << empty.error().describe();
+  EXPECT_EQ(empty->revision, 0);
+  EXPECT_TRUE(empty->records.empty());
+
+  // Byte order, kind first, on every backend.
+  auto r1 =
+      config.commit(changeSet(0, {create("ServerWorkload", "ab"), create("ServerWorkload", "B"),
+                                  create("ServerWorkload", "a-b"), create("ClientWorkload", "z")}));
+  ASSERT_TRUE(r1.ok()) << r1.error().describe();
+  EXPECT_EQ(*r1, 1);
+  auto loaded = config.load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->revision, 1);
+  EXPECT_EQ(summary(*loaded),
+            (std::vector<std::string>{"ClientWorkload/z@1", "ServerWorkload/B@1",
+                                      "ServerWorkload/a-b@1", "ServerWorkload/ab@1"}));
+  const auto& first = loaded->records[0];
+  EXPECT_EQ(first.document, R"({"name":"z","v":1})");
+  EXPECT_EQ(first.createdAt, 1000);
+  EXPECT_EQ(first.updatedAt, 1000);
+
+  auto r2 = config.commit(changeSet(1, {update("ClientWorkload", "z", 2, 2500)}));
+  ASSERT_TRUE(r2.ok()) << r2.error().describe();
+  EXPECT_EQ(*r2, 2);
+  auto r3 = config.commit(
+      changeSet(2, {update("ClientWorkload", "z", 3, 2600), remove("ServerWorkload", "B", 1)}));
+  ASSERT_TRUE(r3.ok()) << r3.error().describe();
+  EXPECT_EQ(*r3, 3);
+  EXPECT_EQ(*config.revision(), 3);
+
+  loaded = config.load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->revision, 3);
+  EXPECT_EQ(summary(*loaded),
+            (std::vector<std::string>{"ClientWorkload/z@3", "ServerWorkload/a-b@1",
+                                      "ServerWorkload/ab@1"}));
+  EXPECT_EQ(loaded->records[0].document, R"({"name":"z","v":3})");
+  EXPECT_EQ(loaded->records[0].createdAt, 1000) << "an update keeps the creation time";
+  EXPECT_EQ(loaded->records[0].updatedAt, 2600);
+
+  // A name freed by a delete can be created again, in the same change set too.
+  auto r4 =
+      config.commit(changeSet(3, {create("ServerWorkload", "B"), remove("ServerWorkload", "B", 1),
+                                  create("ServerWorkload", "B")}));
+  ASSERT_TRUE(r4.ok()) << r4.error().describe();
+  EXPECT_EQ(config.load()->records.size(), 4u);
+}
+
+TEST_P(StoreConformance, ConfigStaleRevisionConflictsAndWritesNothing) {
+  auto store = open();
+  auto& config = *store.config;
+  ASSERT_TRUE(config.commit(changeSet(0, {create("ServerWorkload", "s1")})).ok());
+  auto stale = config.commit(
+      changeSet(0, {create("ServerWorkload", "s2")}, {event(10, "ServerWorkload", "s2")}));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kConflict);
+  EXPECT_NE(stale.error().message.find("changed since revision 0"), std::string::npos)
+      << stale.error().message;
+  EXPECT_NE(stale.error().message.find("retry"), std::string::npos);
+  EXPECT_EQ(*config.revision(), 1);
+  EXPECT_EQ(summary(*config.load()), (std::vector<std::string>{"ServerWorkload/s1@1"}));
+  EXPECT_TRUE(config.events({})->empty());
+  // A revision from the future is stale too.
+  EXPECT_EQ(config.commit(changeSet(5, {create("ServerWorkload", "s2")})).error().code,
+            ErrorCode::kConflict);
+}
+
+TEST_P(StoreConformance, ConfigFailedChangeSetWritesNothing) {
+  auto store = open();
+  auto& config = *store.config;
+  ASSERT_TRUE(
+      config.commit(changeSet(0, {create("ServerWorkload", "a"), create("ServerWorkload", "b")}))
+          .ok());
+  const auto before = summary(*config.load());
+
+  struct Case {
+    std::vector<ConfigChange> changes;
+    ErrorCode code;
+    std::string mentions;
+  };
+  const std::vector<Case> cases = {
+      // The third change creates an object that exists.
+      {{create("ServerWorkload", "x"), update("ServerWorkload", "a", 2),
+        create("ServerWorkload", "b")},
+       ErrorCode::kAlreadyExists,
+       "ServerWorkload/b"},
+      // ... or one that an earlier change of the set created.
+      {{create("ServerWorkload", "y"), remove("ServerWorkload", "a", 1),
+        create("ServerWorkload", "y")},
+       ErrorCode::kAlreadyExists,
+       "ServerWorkload/y"},
+      // The third change updates at the wrong version.
+      {{create("ServerWorkload", "x"), remove("ServerWorkload", "a", 1),
+        update("ServerWorkload", "b", 5)},
+       ErrorCode::kPreconditionFailed,
+       "ServerWorkload/b"},
+      // The third change deletes what the second already deleted.
+      {{create("ServerWorkload", "x"), remove("ServerWorkload", "a", 1),
+        remove("ServerWorkload", "a", 1)},
+       ErrorCode::kNotFound,
+       "ServerWorkload/a"},
+  };
+  for (const auto& c : cases) {
+    auto failed = config.commit(changeSet(1, c.changes, {event(10, "ServerWorkload", "x")}));
+    ASSERT_FALSE(failed.ok());
+    EXPECT_EQ(failed.error().code, c.code) << failed.error().describe();
+    EXPECT_NE(failed.error().message.find(c.mentions), std::string::npos) << failed.error().message;
+    EXPECT_EQ(*config.revision(), 1);
+    EXPECT_EQ(summary(*config.load()), before);
+    EXPECT_TRUE(config.events({})->empty());
+  }
+  // The store is still usable after the rollbacks.
+  EXPECT_EQ(*config.commit(changeSet(1, {create("ServerWorkload", "x")})), 2);
+}
+
+TEST_P(StoreConformance, ConfigVersionMismatchIsAPreconditionFailure) {
+  auto store = open();
+  auto& config = *store.config;
+  ASSERT_TRUE(config.commit(changeSet(0, {create("TrustProvider", "k8s")})).ok());
+  ASSERT_TRUE(config.commit(changeSet(1, {update("TrustProvider", "k8s", 2)})).ok());
+
+  auto lostUpdate = config.commit(changeSet(2, {update("TrustProvider", "k8s", 2)}));
+  ASSERT_FALSE(lostUpdate.ok());
+  EXPECT_EQ(lostUpdate.error().code, ErrorCode::kPreconditionFailed);
+  const auto& m = lostUpdate.error().message;
+  EXPECT_NE(m.find("TrustProvider/k8s"), std::string::npos) << m;
+  EXPECT_NE(m.find("expected version 1"), std::string::npos) << m;
+  EXPECT_NE(m.find("found version 2"), std::string::npos) << m;
+
+  auto staleDelete = config.commit(changeSet(2, {remove("TrustProvider", "k8s", 1)}));
+  ASSERT_FALSE(staleDelete.ok());
+  EXPECT_EQ(staleDelete.error().code, ErrorCode::kPreconditionFailed);
+  EXPECT_NE(staleDelete.error().message.find("found version 2"), std::string::npos);
+
+  EXPECT_EQ(config.commit(changeSet(2, {update("TrustProvider", "nope", 2)})).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(config.commit(changeSet(2, {remove("TrustProvider", "nope", 1)})).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(*config.revision(), 2);
+  EXPECT_EQ(summary(*config.load()), (std::vector<std::string>{"TrustProvider/k8s@2"}));
+}
+
+TEST_P(StoreConformance, AdminEventsFilterAndPageNewestFirst) {
+  auto store = open();
+  auto& config = *store.config;
+  // Revision 1 with two events, then token events outside any change set, then revision 2.
+  ASSERT_TRUE(config
+                  .commit(changeSet(
+                      0, {create("ServerWorkload", "s1"), create("ClientWorkload", "c1")},
+                      {event(100, "ServerWorkload", "s1"), event(100, "ClientWorkload", "c1")}))
+                  .ok());
+  AdminEventRecord token = event(150, "AdminToken", "0011223344556677", "token.create");
+  token.actor = "0011223344556677";
+  ASSERT_TRUE(config.appendEvents({token}).ok());
+  ASSERT_TRUE(config
+                  .commit(changeSet(1, {update("ServerWorkload", "s1", 2)},
+                                    {event(200, "ServerWorkload", "s1", "update")}))
+                  .ok());
+  // A change set without changes keeps the revision and records its events at it.
+  auto same = config.commit(changeSet(2, {}, {event(300, "ServerWorkload", "s1", "update")}));
+  ASSERT_TRUE(same.ok()) << same.error().describe();
+  EXPECT_EQ(*same, 2);
+  EXPECT_EQ(*config.revision(), 2);
+
+  auto all = config.events({});
+  ASSERT_TRUE(all.ok()) << all.error().describe();
+  ASSERT_EQ(all->size(), 5u);
+  EXPECT_EQ(ids(*all), (std::vector<std::int64_t>{5, 4, 3, 2, 1}));
+  EXPECT_EQ((*all)[0].at, 300);
+  EXPECT_EQ((*all)[0].revision, 2);
+  EXPECT_EQ((*all)[1].action, "update");
+  EXPECT_EQ((*all)[1].revision, 2);
+  EXPECT_EQ((*all)[2].action, "token.create");
+  EXPECT_EQ((*all)[2].actor, "0011223344556677");
+  EXPECT_EQ((*all)[2].revision, 0) << "appendEvents changes no configuration";
+  EXPECT_EQ((*all)[3].kind, "ClientWorkload");
+  EXPECT_EQ((*all)[3].name, "c1");
+  EXPECT_EQ((*all)[3].after, "{}");
+  EXPECT_EQ((*all)[3].before, "");
+  EXPECT_EQ((*all)[3].revision, 1);
+  EXPECT_EQ((*all)[4].actor, "cli:root");
+
+  AdminEventQuery q;
+  q.since = 150;
+  EXPECT_EQ(ids(*config.events(q)), (std::vector<std::int64_t>{5, 4, 3}));
+  q.until = 300;
+  EXPECT_EQ(ids(*config.events(q)), (std::vector<std::int64_t>{4, 3}));
+  q = {};
+  q.kind = "ServerWorkload";
+  EXPECT_EQ(ids(*config.events(q)), (std::vector<std::int64_t>{5, 4, 1}));
+  q.limit = 2;
+  EXPECT_EQ(ids(*config.events(q)), (std::vector<std::int64_t>{5, 4}));
+  q.beforeId = 4;
+  EXPECT_EQ(ids(*config.events(q)), (std::vector<std::int64_t>{1}));
+  q = {};
+  q.limit = 0;  // clamped to 1
+  EXPECT_EQ(ids(*config.events(q)), (std::vector<std::int64_t>{5}));
+  q.limit = -7;
+  EXPECT_EQ(config.events(q)->size(), 1u);
+
+  // Paging through 1,205 events with the cursor; a page holds at most 1,000.
+  std::vector<AdminEventRecord> many;
+  for (int i = 0; i < 1200; ++i) {
+    many.push_back(event(400 + i, "AdminToken", "t" + std::to_string(i), "token.revoke"));
+  }
+  ASSERT_TRUE(config.appendEvents(many).ok());
+  q = {};
+  q.limit = 5000;
+  auto page = config.events(q);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1000u);
+  EXPECT_EQ(page->front().id, 1205);
+  EXPECT_EQ(page->front().name, "t1199");
+  EXPECT_EQ(page->back().id, 206);
+  q.beforeId = page->back().id;
+  auto rest = config.events(q);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 205u);
+  EXPECT_EQ(rest->front().id, 205);
+  EXPECT_EQ(rest->back().id, 1);
+  EXPECT_EQ(*config.revision(), 2);
+}
+
+TEST_P(StoreConformance, ConfigHandlesSeeEachOthersCommits) {
+  auto hub = open();
+  auto cli = open();  // another process on the same store
+  ASSERT_TRUE(
+      hub.config
+          ->commit(changeSet(0, {create("AccessPolicy", "p1")}, {event(1, "AccessPolicy", "p1")}))
+          .ok());
+  EXPECT_EQ(*cli.config->revision(), 1);
+  auto seen = cli.config->load();
+  ASSERT_TRUE(seen.ok());
+  EXPECT_EQ(summary(*seen), (std::vector<std::string>{"AccessPolicy/p1@1"}));
+  ASSERT_TRUE(cli.config
+                  ->commit(changeSet(1, {update("AccessPolicy", "p1", 2)},
+                                     {event(2, "AccessPolicy", "p1", "update")}))
+                  .ok());
+  ASSERT_TRUE(cli.config->appendEvents({event(3, "AdminToken", "t", "token.create")}).ok());
+  EXPECT_EQ(*hub.config->revision(), 2);
+  EXPECT_EQ(summary(*hub.config->load()), (std::vector<std::string>{"AccessPolicy/p1@2"}));
+  EXPECT_EQ(ids(*hub.config->events({})), (std::vector<std::int64_t>{3, 2, 1}));
+}
+
+TEST_P(StoreConformance, ConcurrentConfigCommitsHaveOneWinner) {
+  auto a = open();
+  auto b = open();  // another hub replica
+  constexpr int kRounds = 20;
+  for (int round = 0; round < kRounds; ++round) {
+    std::atomic<int> ready{0};
+    Result<std::int64_t> results[2] = {fail(ErrorCode::kInternal, "not run"),
+                                       fail(ErrorCode::kInternal, "not run")};
+    auto run = [&](int i, ConfigRepository& config) {
+      ++ready;
+      while (ready.load() < 2) {
+        std::this_thread::yield();
+      }
+      const std::string name = "r" + std::to_string(round) + (i == 0 ? "a" : "b");
+      results[i] = config.commit(changeSet(round, {create("ServerWorkload", name)},
+                                           {event(round, "ServerWorkload", name)}));
+    };
+    std::thread ta(run, 0, std::ref(*a.config));
+    std::thread tb(run, 1, std::ref(*b.config));
+    ta.join();
+    tb.join();
+    int won = 0;
+    for (const auto& r : results) {
+      if (r.ok()) {
+        ++won;
+        EXPECT_EQ(*r, round + 1);
+      } else {
+        EXPECT_EQ(r.error().code, ErrorCode::kConflict) << r.error().describe();
+      }
+    }
+    ASSERT_EQ(won, 1) << "round " << round;
+  }
+  EXPECT_EQ(*a.config->revision(), kRounds);
+  EXPECT_EQ(b.config->load()->records.size(), static_cast<std::size_t>(kRounds));
+  EXPECT_EQ(a.config->events({})->size(), static_cast<std::size_t>(kRounds));
+}
+
+TEST_P(StoreConformance, TenThousandCreatesInOneCommit) {
+  auto store = open();
+  constexpr int kObjects = 10'000;
+  ConfigCommit big;
+  for (int i = 0; i < kObjects; ++i) {
+    char name[16];
+    std::snprintf(name, sizeof name, "w%05d", i);
+    big.changes.push_back(create("ServerWorkload", name));
+  }
+  big.events.push_back(event(1, "ServerWorkload", "*", "import"));
+  const auto start = std::chrono::steady_clock::now();
+  auto committed = store.config->commit(big);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(committed.ok()) << committed.error().describe();
+  EXPECT_EQ(*committed, 1);
+  std::printf("[ timing   ] %s: commit of %d creates took %.1f ms\n", GetParam().c_str(), kObjects,
+              std::chrono::duration<double, std::milli>(elapsed).count());
+
+  auto loaded = open().config->load();
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->revision, 1);
+  ASSERT_EQ(loaded->records.size(), static_cast<std::size_t>(kObjects));
+  EXPECT_EQ(loaded->records.front().name, "w00000");
+  EXPECT_EQ(loaded->records.back().name, "w09999");
+  EXPECT_EQ(loaded->records[1234].document, R"({"name":"w01234","v":1})");
+
+  // A duplicate at the very end rolls back all 10,000 others.
+  big.expectedRevision = 1;
+  for (auto& c : big.changes) {
+    c.record.name += "-2";
+  }
+  big.changes.push_back(create("ServerWorkload", "w00042"));
+  auto dup = store.config->commit(big);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(dup.error().message.find("ServerWorkload/w00042"), std::string::npos);
+  EXPECT_EQ(store.config->load()->records.size(), static_cast<std::size_t>(kObjects));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
