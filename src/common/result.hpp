@@ -107,3 +107,15 @@ inline Error fail(ErrorCode code, std::string message) {
     }                                           \
     target = std::move(*tesseraResult_);        \
   } while (false)
+
+#define TESSERA_CONCAT_INNER_(a, b) a##b
+#define TESSERA_CONCAT_(a, b) TESSERA_CONCAT_INNER_(a, b)
+
+// Declares `decl` (e.g. `auto plan`, `const int n`) from the value of a Result, or returns its
+// Error. A statement, not an expression: one per line.
+#define TESSERA_DECLARE_OR_RETURN(decl, expr)                              \
+  auto TESSERA_CONCAT_(tesseraDeclared_, __LINE__) = (expr);               \
+  if (!TESSERA_CONCAT_(tesseraDeclared_, __LINE__)) {                      \
+    return std::move(TESSERA_CONCAT_(tesseraDeclared_, __LINE__)).error(); \
+  }                                                                        \
+  decl = std::move(*TESSERA_CONCAT_(tesseraDeclared_, __LINE__))

@@ -9,7 +9,10 @@
 namespace tessera::hub {
 
 namespace {
-constexpr auto kRefreshInterval = std::chrono::seconds(1);
+// Replicas learn of configuration changes by polling the store's revision this often (one cheap
+// read), so a change made through one hub is served by every other well within a second.
+constexpr auto kConfigPollInterval = std::chrono::milliseconds(200);
+constexpr auto kKeyRefreshInterval = std::chrono::seconds(1);
 constexpr std::int64_t kMaintainEverySeconds = 10;
 }  // namespace
 
@@ -34,6 +37,8 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   hub->keys_ = std::make_unique<KeyManager>(hub->store_.signingKeys, std::move(*kek),
                                             hub->config_.keys, clock);
   hub->adminTokens_ = std::make_unique<AdminTokens>(hub->store_.adminTokens, clock);
+  hub->configService_ = std::make_unique<ConfigService>(hub->store_.config, clock);
+  TESSERA_RETURN_IF_ERROR(hub->configService_->refresh());
   auto created = hub->keys_->maintain();
   if (!created) {
     return std::move(created).error();
@@ -48,6 +53,10 @@ Hub::~Hub() {
 net::Router Hub::buildRouter() {
   net::Router router;
   addIssuerRoutes(router, config_.issuer, *keys_, clock_);
+  AdminApiOptions adminOptions;
+  adminOptions.maxBodyBytes = config_.server.maxBodyBytes;
+  adminApi_ = std::make_unique<AdminApi>(*configService_, *adminTokens_, clock_, adminOptions);
+  adminApi_->addRoutes(router);
   router.get("/healthz", [](net::Request&) {
     return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});
   });
@@ -101,13 +110,22 @@ Result<void> Hub::start() {
 
 void Hub::maintenanceLoop() {
   std::int64_t lastMaintain = toUnixSeconds(clock_.now());
+  auto lastKeyRefresh = std::chrono::steady_clock::now();
   std::unique_lock lock(loopMutex_);
   while (!stopping_) {
-    loopWake_.wait_for(lock, kRefreshInterval, [this] { return stopping_; });
+    loopWake_.wait_for(lock, kConfigPollInterval, [this] { return stopping_; });
     if (stopping_) {
       break;
     }
     lock.unlock();
+    if (auto r = configService_->refresh(); !r) {
+      spdlog::error("reloading the configuration failed: {}", r.error().describe());
+    }
+    if (std::chrono::steady_clock::now() - lastKeyRefresh < kKeyRefreshInterval) {
+      lock.lock();
+      continue;
+    }
+    lastKeyRefresh = std::chrono::steady_clock::now();
     const std::int64_t now = toUnixSeconds(clock_.now());
     const auto snapshot = keys_->snapshot();
     const auto transition = nextTransition(snapshot->records(), lastMaintain);

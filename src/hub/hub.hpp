@@ -10,7 +10,9 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "hub/admin_api.hpp"
 #include "hub/admin_tokens.hpp"
+#include "hub/config_service.hpp"
 #include "hub/hub_config.hpp"
 #include "hub/key_manager.hpp"
 #include "net/http_server.hpp"
@@ -40,6 +42,9 @@ class Hub {
   const HubConfig& config() const { return config_; }
   KeyManager& keys() { return *keys_; }
   AdminTokens& adminTokens() { return *adminTokens_; }
+  ConfigService& configService() { return *configService_; }
+  // The admin routes as registered (after start()): for the OpenAPI document's test.
+  const std::vector<AdminRoute>& adminRoutes() const { return adminApi_->routes(); }
   MetricsRegistry& metrics() { return metrics_; }
 
  private:
@@ -52,6 +57,8 @@ class Hub {
   store::Store store_;
   std::unique_ptr<KeyManager> keys_;
   std::unique_ptr<AdminTokens> adminTokens_;
+  std::unique_ptr<ConfigService> configService_;
+  std::unique_ptr<AdminApi> adminApi_;
   MetricsRegistry metrics_;
   std::unique_ptr<net::HttpServer> server_;
   std::mutex loopMutex_;

@@ -1,0 +1,54 @@
+// The admin API: /v1/{clientWorkloads,...} CRUD, /v1/apply, /v1/export, /v1/audit and
+// /v1/adminTokens, each route authorised by one Permission (permissions.hpp) from the caller's
+// admin bearer token. Bodies are strict JSON (duplicate members refused), size-limited, and every
+// rejected field is named by JSON pointer. Added to the hub's router by Hub.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "hub/admin_tokens.hpp"
+#include "hub/config_service.hpp"
+#include "hub/permissions.hpp"
+#include "net/router.hpp"
+
+namespace tessera::hub {
+
+// One admin API route as registered: what the OpenAPI document and the route-by-role test walk.
+struct AdminRoute {
+  std::string method;
+  std::string pattern;
+  Permission permission;
+};
+
+struct AdminApiOptions {
+  std::size_t maxBodyBytes = 1 << 20;    // one object
+  std::size_t maxApplyBytes = 64 << 20;  // /v1/apply
+  std::size_t maxApplyObjects = 20000;
+};
+
+class AdminApi {
+ public:
+  AdminApi(ConfigService& config, AdminTokens& tokens, const Clock& clock, AdminApiOptions options)
+      : config_(config), tokens_(tokens), clock_(clock), options_(options) {}
+
+  // Adds every admin route to `router`.
+  void addRoutes(net::Router& router);
+  const std::vector<AdminRoute>& routes() const { return routes_; }
+
+ private:
+  template <typename H>
+  void add(net::Router& router, std::string method, std::string pattern, Permission permission,
+           H handler, std::size_t maxBody);
+  Result<AdminPrincipal> authorize(const net::Request& request, Permission permission) const;
+
+  ConfigService& config_;
+  AdminTokens& tokens_;
+  const Clock& clock_;
+  AdminApiOptions options_;
+  std::vector<AdminRoute> routes_;
+};
+
+}  // namespace tessera::hub

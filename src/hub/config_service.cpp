@@ -1,0 +1,181 @@
+#include "hub/config_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace tessera::hub {
+
+namespace {
+// A commit refused because another replica wrote first is planned again on the new snapshot;
+// more refusals in a row than this means heavy contention, reported to the caller.
+constexpr int kMaxAttempts = 5;
+
+store::ConfigRecord recordOf(const model::ConfigObject& o) {
+  store::ConfigRecord r;
+  r.kind = std::string(model::kindName(o.kind));
+  r.name = o.metadata.name;
+  r.document = model::toStoredDocument(o);
+  r.createdAt = o.metadata.createdAt;
+  r.updatedAt = o.metadata.updatedAt;
+  r.version = o.metadata.version;
+  return r;
+}
+}  // namespace
+
+ConfigService::ConfigService(std::shared_ptr<store::ConfigRepository> repository,
+                             const Clock& clock, const model::SpecRegistry& registry)
+    : repository_(std::move(repository)),
+      clock_(clock),
+      registry_(registry),
+      snapshot_(model::ConfigSnapshot::empty()) {}
+
+Result<void> ConfigService::reload() {
+  TESSERA_DECLARE_OR_RETURN(auto state, repository_->load());
+  std::vector<model::ConfigObject> objects;
+  objects.reserve(state.records.size());
+  for (auto& r : state.records) {
+    const auto kind = model::parseKindName(r.kind);
+    if (!kind) {
+      return fail(ErrorCode::kStoreFailure,
+                  "the store holds an object of unknown kind " + r.kind + "; upgrade tessera");
+    }
+    TESSERA_DECLARE_OR_RETURN(
+        auto object, model::fromStoredDocument(*kind, std::move(r.name), r.document, r.createdAt,
+                                               r.updatedAt, r.version));
+    objects.push_back(std::move(object));
+  }
+  snapshot_.store(
+      std::make_shared<const model::ConfigSnapshot>(state.revision, std::move(objects)));
+  return {};
+}
+
+Result<void> ConfigService::refresh() {
+  TESSERA_DECLARE_OR_RETURN(const std::int64_t revision, repository_->revision());
+  if (revision == snapshot()->revision()) {
+    return {};
+  }
+  return reload();
+}
+
+store::AdminEventRecord ConfigService::eventFor(const model::PlannedChange& change,
+                                                const std::string& actor, std::int64_t now) const {
+  store::AdminEventRecord e;
+  e.at = now;
+  e.actor = actor;
+  e.kind = std::string(model::kindName(change.kind));
+  e.name = change.name;
+  switch (change.action) {
+    case model::PlannedChange::Action::kCreate:
+      e.action = "create";
+      break;
+    case model::PlannedChange::Action::kUpdate:
+      e.action = "update";
+      break;
+    case model::PlannedChange::Action::kDelete:
+      e.action = "delete";
+      break;
+    case model::PlannedChange::Action::kUnchanged:
+      e.action = "unchanged";
+      break;
+  }
+  // Secret fields appear as "(redacted)": the event shows that they were set, never the value.
+  if (change.before) {
+    e.before = model::toDocument(*change.before, registry_, model::SecretView::kMask, true).dump();
+  }
+  if (change.after && change.action != model::PlannedChange::Action::kDelete) {
+    e.after = model::toDocument(*change.after, registry_, model::SecretView::kMask, true).dump();
+  }
+  return e;
+}
+
+template <typename Plan>
+Result<ConfigWriteOutcome> ConfigService::write(const std::string& actor, bool dryRun,
+                                                Plan&& plan) {
+  std::lock_guard lock(writeMutex_);
+  TESSERA_RETURN_IF_ERROR(refresh());
+  for (int attempt = 1;; ++attempt) {
+    const auto current = snapshot();
+    const std::int64_t now = toUnixSeconds(clock_.now());
+    TESSERA_DECLARE_OR_RETURN(auto changes, plan(*current, now));
+    ConfigWriteOutcome outcome;
+    outcome.revision = current->revision();
+    store::ConfigCommit commit;
+    commit.expectedRevision = current->revision();
+    for (const auto& c : changes) {
+      if (c.action == model::PlannedChange::Action::kUnchanged) {
+        continue;
+      }
+      store::ConfigChange change;
+      switch (c.action) {
+        case model::PlannedChange::Action::kCreate:
+          change.op = store::ConfigChange::Op::kCreate;
+          change.record = recordOf(*c.after);
+          break;
+        case model::PlannedChange::Action::kUpdate:
+          change.op = store::ConfigChange::Op::kUpdate;
+          change.record = recordOf(*c.after);
+          break;
+        default:
+          change.op = store::ConfigChange::Op::kDelete;
+          change.record = recordOf(*c.before);
+          break;
+      }
+      commit.changes.push_back(std::move(change));
+      commit.events.push_back(eventFor(c, actor, now));
+    }
+    outcome.changes = std::move(changes);
+    if (dryRun || commit.changes.empty()) {
+      return outcome;
+    }
+    auto revision = repository_->commit(commit);
+    if (revision) {
+      outcome.revision = *revision;
+      if (*revision == current->revision() + 1) {
+        snapshot_.store(model::applyPlan(*current, outcome.changes, *revision));
+      } else {
+        TESSERA_RETURN_IF_ERROR(reload());
+      }
+      return outcome;
+    }
+    if (revision.error().code != ErrorCode::kConflict || attempt == kMaxAttempts) {
+      return std::move(revision).error();
+    }
+    spdlog::debug("configuration changed by another writer; planning again (attempt {})",
+                  attempt + 1);
+    TESSERA_RETURN_IF_ERROR(reload());
+  }
+}
+
+Result<ConfigWriteOutcome> ConfigService::apply(std::vector<model::DesiredObject> objects,
+                                                model::ApplyMode mode, const std::string& actor,
+                                                bool dryRun) {
+  return write(actor, dryRun, [&](const model::ConfigSnapshot& current, std::int64_t now) {
+    return model::planApply(current, objects, mode, now, registry_);
+  });
+}
+
+Result<ConfigWriteOutcome> ConfigService::remove(model::Kind kind, const std::string& name,
+                                                 std::int64_t expectedVersion,
+                                                 const std::string& actor) {
+  return write(actor, false,
+               [&](const model::ConfigSnapshot& current,
+                   std::int64_t) -> Result<std::vector<model::PlannedChange>> {
+                 TESSERA_DECLARE_OR_RETURN(auto change,
+                                           model::planDelete(current, kind, name, expectedVersion));
+                 std::vector<model::PlannedChange> changes;
+                 changes.push_back(std::move(change));
+                 return changes;
+               });
+}
+
+Result<void> ConfigService::recordEvent(store::AdminEventRecord event) {
+  std::vector<store::AdminEventRecord> events;
+  events.push_back(std::move(event));
+  return repository_->appendEvents(events);
+}
+
+Result<std::vector<store::AdminEventRecord>> ConfigService::events(
+    const store::AdminEventQuery& query) {
+  return repository_->events(query);
+}
+
+}  // namespace tessera::hub
