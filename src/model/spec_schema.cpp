@@ -139,6 +139,9 @@ Schema Schema::withLeadingProperty(Property p) const {
 
 void Schema::validate(const nlohmann::json& value, const std::string& pointer,
                       FieldErrors& errors) const {
+  // Checks and cross-field rules assume well-formed values: they run only when the value's type,
+  // fields, items and entries passed (a uniqueness check must not read a number as a string).
+  const std::size_t before = errors.size();
   const auto wrongType = [&](std::string_view expected) {
     errors.add(pointer, "must be " + std::string(expected) + ", not " + jsonTypeName(value));
   };
@@ -221,7 +224,6 @@ void Schema::validate(const nlohmann::json& value, const std::string& pointer,
       if (!value.is_object()) {
         return wrongType("an object");
       }
-      const std::size_t before = errors.size();
       std::set<std::string, std::less<>> known;
       for (const auto& p : properties_) {
         known.insert(p.name);
@@ -245,13 +247,13 @@ void Schema::validate(const nlohmann::json& value, const std::string& pointer,
               "unknown field" + (names.empty() ? std::string() : "; known: " + quotedList(names)));
         }
       }
-      if (errors.size() != before) {
-        return;  // cross-field rules assume well-formed fields
-      }
       break;
     }
     case Type::kCustom:
       break;
+  }
+  if (errors.size() != before) {
+    return;
   }
   for (const auto& c : checks_) {
     if (auto reason = c(value)) {
