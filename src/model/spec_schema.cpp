@@ -39,6 +39,8 @@ std::string quotedList(const std::vector<std::string>& values) {
 }
 }  // namespace
 
+Schema::Schema(Type t) : type_(t) {}
+
 Schema Schema::string(std::string description) {
   Schema s(Type::kString);
   s.description_ = std::move(description);
