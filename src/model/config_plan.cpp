@@ -73,7 +73,22 @@ Result<std::vector<PlannedChange>> planApply(const ConfigSnapshot& current,
     if (stored != nullptr) {
       if (const Schema* schema = registry.schemaFor(o.kind, o.spec);
           schema != nullptr && schema == registry.schemaFor(stored->kind, stored->spec)) {
-        schema->keepSecrets(o.spec, stored->spec);
+        // Keep the write-only secrets the writer omitted, unless the spec is valid only without
+        // them: an update that changes a static secret's secretType drops the old type's secrets
+        // (a kept password would make the new api-key invalid, and nothing could remove it).
+        nlohmann::json merged = o.spec;
+        schema->keepSecrets(merged, stored->spec);
+        if (merged != o.spec) {
+          FieldErrors mergedErrors;
+          schema->validate(merged, d.pointer + "/spec", mergedErrors);
+          FieldErrors sentErrors;
+          if (!mergedErrors.empty()) {
+            schema->validate(o.spec, d.pointer + "/spec", sentErrors);
+          }
+          if (mergedErrors.empty() || !sentErrors.empty()) {
+            o.spec = std::move(merged);
+          }
+        }
       }
     }
     registry.validateSpec(o.kind, o.spec, d.pointer + "/spec", errors);

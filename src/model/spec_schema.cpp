@@ -39,6 +39,8 @@ std::string quotedList(const std::vector<std::string>& values) {
 }
 }  // namespace
 
+Schema::Schema(Type t) : type_(t) {}
+
 Schema Schema::string(std::string description) {
   Schema s(Type::kString);
   s.description_ = std::move(description);
@@ -139,6 +141,9 @@ Schema Schema::withLeadingProperty(Property p) const {
 
 void Schema::validate(const nlohmann::json& value, const std::string& pointer,
                       FieldErrors& errors) const {
+  // Checks and cross-field rules assume well-formed values: they run only when the value's type,
+  // fields, items and entries passed (a uniqueness check must not read a number as a string).
+  const std::size_t before = errors.size();
   const auto wrongType = [&](std::string_view expected) {
     errors.add(pointer, "must be " + std::string(expected) + ", not " + jsonTypeName(value));
   };
@@ -221,7 +226,6 @@ void Schema::validate(const nlohmann::json& value, const std::string& pointer,
       if (!value.is_object()) {
         return wrongType("an object");
       }
-      const std::size_t before = errors.size();
       std::set<std::string, std::less<>> known;
       for (const auto& p : properties_) {
         known.insert(p.name);
@@ -245,13 +249,13 @@ void Schema::validate(const nlohmann::json& value, const std::string& pointer,
               "unknown field" + (names.empty() ? std::string() : "; known: " + quotedList(names)));
         }
       }
-      if (errors.size() != before) {
-        return;  // cross-field rules assume well-formed fields
-      }
       break;
     }
     case Type::kCustom:
       break;
+  }
+  if (errors.size() != before) {
+    return;
   }
   for (const auto& c : checks_) {
     if (auto reason = c(value)) {

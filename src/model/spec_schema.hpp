@@ -67,7 +67,9 @@ class Schema {
   nlohmann::json toJsonSchema() const;
 
  private:
-  explicit Schema(Type t) : type_(t) {}
+  // Out of line: Property is incomplete here, and clang (C++20, constexpr std::vector) refuses to
+  // instantiate vector<Property>'s destructor for an inline constructor.
+  explicit Schema(Type t);
 
   Type type_;
   std::string description_;

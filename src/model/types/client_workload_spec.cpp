@@ -26,7 +26,10 @@ void validateMatcher(const nlohmann::json& m, const std::string& pointer, int de
     if (depth >= kMaxDepth) {
       return errors.add(pointer, "groups nest at most 8 deep");
     }
-    const auto& [key, items] = *m.items().begin();
+    // Not `*m.items().begin()`: nlohmann's iteration_proxy_value::operator* returns a reference to
+    // the temporary iterator itself, which dies at the end of that statement.
+    const std::string key = m.contains("all") ? "all" : "any";
+    const auto& items = m.at(key);
     const std::string itemsPointer = pointerAppend(pointer, key);
     if (!items.is_array() || items.empty()) {
       return errors.add(itemsPointer, "must be a non-empty array of matchers");
