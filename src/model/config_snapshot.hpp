@@ -27,6 +27,12 @@ std::vector<ObjectRef> referencesOf(const ConfigObject& object);
 class ConfigSnapshot {
  public:
   ConfigSnapshot(std::int64_t revision, std::vector<ConfigObject> objects);
+  // The indexes point into objects_: a copy would point into the original. A move keeps the
+  // vector's buffer, so the indexes stay valid.
+  ConfigSnapshot(const ConfigSnapshot&) = delete;
+  ConfigSnapshot& operator=(const ConfigSnapshot&) = delete;
+  ConfigSnapshot(ConfigSnapshot&&) = default;
+  ConfigSnapshot& operator=(ConfigSnapshot&&) = default;
   static std::shared_ptr<const ConfigSnapshot> empty();
 
   std::int64_t revision() const noexcept { return revision_; }
