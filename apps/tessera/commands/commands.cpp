@@ -6,6 +6,7 @@ void registerAll(CLI::App& app, int& exitCode) {
   registerHubCommands(app, exitCode);
   registerTokenCommands(app, exitCode);
   registerAdminCommands(app, exitCode);
+  registerOpenApiCommand(app, exitCode);
 }
 
 }  // namespace tessera::cli

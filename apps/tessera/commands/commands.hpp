@@ -8,8 +8,9 @@ namespace tessera::cli {
 
 void registerAll(CLI::App& app, int& exitCode);
 
-void registerHubCommands(CLI::App& app, int& exitCode);    // hub, dev, keys
-void registerTokenCommands(CLI::App& app, int& exitCode);  // token verify|inspect|sign
-void registerAdminCommands(CLI::App& app, int& exitCode);  // admin token create|list|revoke
+void registerHubCommands(CLI::App& app, int& exitCode);     // hub, dev, keys
+void registerTokenCommands(CLI::App& app, int& exitCode);   // token verify|inspect|sign
+void registerAdminCommands(CLI::App& app, int& exitCode);   // admin token create|list|revoke
+void registerOpenApiCommand(CLI::App& app, int& exitCode);  // openapi (hidden)
 
 }  // namespace tessera::cli
