@@ -82,6 +82,7 @@ class Conformance:
         while "$ref" in node:
             ref = node["$ref"]
             assert ref.startswith("#/"), ref
+            node = self.spec
             for part in ref[2:].split("/"):
                 node = node[part.replace("~1", "/").replace("~0", "~")]
         return node
@@ -371,6 +372,15 @@ def run(c, admin):
         c.call("PUT", f"/v1/{collection}/{name}", auditor, body, expect=403)
         c.call("DELETE", f"/v1/{collection}/{name}", None, expect=401)
         c.call("GET", f"/v1/{collection}", None, expect=401)
+
+    # Every kind listed, then deleted (referrers first).
+    for collection, body in FIXTURES:
+        _, _, page = c.call("GET", f"/v1/{collection}", auditor, expect=200)
+        c.require(page and body["metadata"]["name"] in [o["metadata"]["name"]
+                                                        for o in page["items"]],
+                  f"{collection} list: {page}")
+    for collection, body in reversed(FIXTURES):
+        c.call("DELETE", f"/v1/{collection}/{body['metadata']['name']}", admin, expect=204)
 
 
 def too_large(c, token, method, path, size=None):
