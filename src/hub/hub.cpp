@@ -4,6 +4,7 @@
 
 #include "common/version.hpp"
 #include "hub/issuer_routes.hpp"
+#include "hub/openapi.hpp"
 #include "net/shutdown_signal.hpp"
 
 namespace tessera::hub {
@@ -57,6 +58,7 @@ net::Router Hub::buildRouter() {
   adminOptions.maxBodyBytes = config_.server.maxBodyBytes;
   adminApi_ = std::make_unique<AdminApi>(*configService_, *adminTokens_, clock_, adminOptions);
   adminApi_->addRoutes(router);
+  addOpenApiRoute(router, buildOpenApiDocument(adminApi_->routes(), configService_->registry()));
   router.get("/healthz", [](net::Request&) {
     return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});
   });

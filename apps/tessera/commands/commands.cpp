@@ -7,6 +7,7 @@ void registerAll(CLI::App& app, int& exitCode) {
   registerTokenCommands(app, exitCode);
   registerAdminCommands(app, exitCode);
   registerReferenceCommands(app, exitCode);
+  registerOpenApiCommand(app, exitCode);
 }
 
 }  // namespace tessera::cli

@@ -12,5 +12,6 @@ void registerHubCommands(CLI::App& app, int& exitCode);        // hub, dev, keys
 void registerTokenCommands(CLI::App& app, int& exitCode);      // token verify|inspect|sign
 void registerAdminCommands(CLI::App& app, int& exitCode);      // admin token create|list|revoke
 void registerReferenceCommands(CLI::App& app, int& exitCode);  // reference
+void registerOpenApiCommand(CLI::App& app, int& exitCode);     // openapi (hidden)
 
 }  // namespace tessera::cli
