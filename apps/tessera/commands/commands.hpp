@@ -11,5 +11,7 @@ void registerAll(CLI::App& app, int& exitCode);
 void registerHubCommands(CLI::App& app, int& exitCode);    // hub, dev, keys
 void registerTokenCommands(CLI::App& app, int& exitCode);  // token verify|inspect|sign
 void registerAdminCommands(CLI::App& app, int& exitCode);  // admin token create|list|revoke
+// apply, diff, get, delete, export (over the admin API)
+void registerConfigCommands(CLI::App& app, int& exitCode);
 
 }  // namespace tessera::cli

@@ -126,5 +126,24 @@ TEST(YamlDocumentsTest, PointerToFieldPath) {
   EXPECT_EQ(pointerToFieldPath("/metadata/labels/a~1b~0c"), "metadata.labels.a/b~c");
 }
 
+TEST(YamlDocumentsTest, EmitterKeepsOrderAndQuotesWhatWouldBeMistyped) {
+  nlohmann::ordered_json doc = {{"kind", "X"}, {"b", 1}, {"a", true}};
+  doc["strings"] = {"true", "123",   "",     "null", "~",           "yes",  "1.5",
+                    "-",    "plain", "a: b", "#x",   "line\nbreak", "08:00"};
+  doc["empty"] = nlohmann::ordered_json::object();
+  doc["none"] = nlohmann::ordered_json::array();
+  doc["nothing"] = nullptr;
+  const std::string text = toYaml(doc);
+  EXPECT_TRUE(text.starts_with("kind: X\nb: 1\na: true\n")) << text;
+  EXPECT_NE(text.find("  - \"true\"\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  - \"123\"\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  - plain\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("empty: {}\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("none: []\n"), std::string::npos) << text;
+  const auto docs = parseOk(text);
+  ASSERT_EQ(docs.size(), 1u);
+  EXPECT_EQ(docs[0].value, json::parse(doc.dump())) << text;
+}
+
 }  // namespace
 }  // namespace tessera::model
