@@ -12,8 +12,9 @@ namespace tessera::model {
 
 namespace {
 constexpr int kMaxDepth = 64;
-// Aliases can multiply nodes ("billion laughs"); a file never legitimately needs this many.
-constexpr std::size_t kMaxNodes = 2'000'000;
+// Aliases can multiply nodes ("billion laughs"). Without aliases a file has fewer nodes than
+// bytes, so more than this many per file means aliases expanding without bound.
+constexpr std::size_t kMinNodeBudget = 10'000;
 
 bool equalsAny(const std::string& s, std::initializer_list<std::string_view> options) {
   for (auto o : options) {
@@ -45,16 +46,18 @@ std::optional<nlohmann::json> plainInteger(const std::string& s) {
 
 class Converter {
  public:
-  Converter(const std::string& source, YamlDocument& doc) : source_(source), doc_(doc) {}
+  Converter(const std::string& source, std::size_t& nodeBudget, YamlDocument& doc)
+      : source_(source), nodes_(nodeBudget), doc_(doc) {}
 
   Result<nlohmann::json> convert(const YAML::Node& node, const std::string& pointer, int line,
                                  int depth) {
-    if (++nodes_ > kMaxNodes) {
+    if (nodes_ == 0) {
       return errorAt(line, "too many nodes (aliases expanding without bound?)");
     }
     if (depth > kMaxDepth) {
       return errorAt(line, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
     }
+    --nodes_;
     doc_.lines.emplace(pointer, line);
     switch (node.Type()) {
       case YAML::NodeType::Undefined:
@@ -127,8 +130,8 @@ class Converter {
   }
 
   const std::string& source_;
+  std::size_t& nodes_;  // left for the whole file
   YamlDocument& doc_;
-  std::size_t nodes_ = 0;
 };
 }  // namespace
 
@@ -159,6 +162,7 @@ Result<std::vector<YamlDocument>> parseYamlDocuments(std::string_view text,
                 source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
   }
   std::vector<YamlDocument> out;
+  std::size_t nodeBudget = kMinNodeBudget + text.size();
   for (const auto& root : roots) {
     if (root.IsNull() || !root.IsDefined()) {
       continue;  // an empty document, e.g. after a trailing ---
@@ -168,7 +172,7 @@ Result<std::vector<YamlDocument>> parseYamlDocuments(std::string_view text,
                   source + ": more than " + std::to_string(kMaxYamlDocuments) + " documents");
     }
     YamlDocument doc;
-    Converter converter(source, doc);
+    Converter converter(source, nodeBudget, doc);
     const int line = root.Mark().line >= 0 ? root.Mark().line + 1 : 1;
     TESSERA_ASSIGN_OR_RETURN(doc.value, converter.convert(root, "", line, 0));
     out.push_back(std::move(doc));
@@ -229,8 +233,11 @@ bool needsQuotes(const std::string& s) {
   if (kOtherReaders.contains(s)) {
     return true;
   }
+  // Number-like: 1.5, 1e3, 0x1F, 0o17, .inf, 19:00 (YAML 1.1 base 60), 2026-01-31 (a timestamp).
   const char c = s.front();
-  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+  const bool numberStart = (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.';
+  return numberStart &&
+         s.find_first_not_of("0123456789abcdefABCDEFxXoO._:+-eEinfINFnaNA") == std::string::npos;
 }
 
 void emitValue(YAML::Emitter& out, const nlohmann::ordered_json& v) {

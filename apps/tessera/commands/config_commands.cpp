@@ -297,10 +297,10 @@ std::string unifiedDiff(const std::vector<std::string>& a, const std::vector<std
   while (i < n || j < m) {
     if (i < n && j < m && a[i] == b[j]) {
       ops.push_back(Op{' ', i++, j++});
-    } else if (j < m && (i == n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      ops.push_back(Op{'+', i, j++});
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      ops.push_back(Op{'-', i++, j});  // removals first, as diff -u shows them
     } else {
-      ops.push_back(Op{'-', i++, j});
+      ops.push_back(Op{'+', i, j++});
     }
   }
   constexpr std::size_t kContext = 3;

@@ -128,8 +128,8 @@ TEST(YamlDocumentsTest, PointerToFieldPath) {
 
 TEST(YamlDocumentsTest, EmitterKeepsOrderAndQuotesWhatWouldBeMistyped) {
   nlohmann::ordered_json doc = {{"kind", "X"}, {"b", 1}, {"a", true}};
-  doc["strings"] = {"true", "123",   "",     "null", "~",           "yes",  "1.5",
-                    "-",    "plain", "a: b", "#x",   "line\nbreak", "08:00"};
+  doc["strings"] = {"true", "123",   "",     "null", "~",           "yes",   "1.5",
+                    "-",    "plain", "a: b", "#x",   "line\nbreak", "08:00", "10.0.0.0/8"};
   doc["empty"] = nlohmann::ordered_json::object();
   doc["none"] = nlohmann::ordered_json::array();
   doc["nothing"] = nullptr;
@@ -138,6 +138,8 @@ TEST(YamlDocumentsTest, EmitterKeepsOrderAndQuotesWhatWouldBeMistyped) {
   EXPECT_NE(text.find("  - \"true\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("  - \"123\"\n"), std::string::npos) << text;
   EXPECT_NE(text.find("  - plain\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  - \"08:00\"\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  - 10.0.0.0/8\n"), std::string::npos) << text;
   EXPECT_NE(text.find("empty: {}\n"), std::string::npos) << text;
   EXPECT_NE(text.find("none: []\n"), std::string::npos) << text;
   const auto docs = parseOk(text);
