@@ -676,9 +676,10 @@ void registerConfigCommands(CLI::App& app, int& exitCode) {
 
   auto a = std::make_shared<FileArgs>();
   auto* apply = app.add_subcommand(
-      "apply",
-      "Create or update configuration objects from YAML/JSON files on the hub, in one "
-      "transaction (all or nothing). Exit 0 when applied, 1 on any error.");
+      "apply", "Create or update configuration objects from YAML/JSON files (one transaction)");
+  apply->footer(
+      "Every object of every file is applied in one transaction: all or nothing. Errors are "
+      "shown at file:line.\nExit codes: 0 applied (or nothing to do), 1 any error.");
   a->hub.addOptions(apply);
   apply
       ->add_option("-f,--filename", a->files,
@@ -690,9 +691,11 @@ void registerConfigCommands(CLI::App& app, int& exitCode) {
 
   auto d = std::make_shared<FileArgs>();
   auto* diff = app.add_subcommand(
-      "diff",
-      "Show what `tessera apply` would change (a dry run). Exit 0: nothing would change; 1: "
-      "something would; 2: an error (invalid files, hub refused, unreachable).");
+      "diff", "Show what `tessera apply` would change (exit 0: nothing, 1: something, 2: error)");
+  diff->footer(
+      "A dry-run apply; prints a unified diff per object that would change (write-only secrets "
+      "are never shown).\nExit codes: 0 nothing would change, 1 something would change, 2 an "
+      "error (invalid files, refused by the hub, hub unreachable).");
   d->hub.addOptions(diff);
   diff->add_option("-f,--filename", d->files, "File, directory or - for stdin; repeat for more")
       ->required();
@@ -718,9 +721,10 @@ void registerConfigCommands(CLI::App& app, int& exitCode) {
 
   auto e = std::make_shared<ExportArgs>();
   auto* exp = app.add_subcommand(
-      "export",
-      "Print every configuration object (no server-managed fields, no write-only secrets) as "
-      "documents `tessera apply` accepts");
+      "export", "Print every configuration object as documents `tessera apply` accepts");
+  exp->footer(
+      "Without server-managed fields and without write-only secrets (provision those on a new "
+      "hub before applying an export there), referenced kinds first.");
   e->hub.addOptions(exp);
   exp->add_option("-o,--output", e->output, "yaml or json")->capture_default_str();
   exp->callback([e, &exitCode] { exitCode = runExport(*e); });
