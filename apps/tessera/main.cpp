@@ -12,6 +12,10 @@ int main(int argc, char** argv) {
       "Tessera: workload identity and access. Workloads reach clouds, SaaS and "
       "databases with short-lived credentials, never static secrets.",
       "tessera"};
+  app.footer(
+      "apply, diff, get, delete and export manage configuration through the hub's admin API: "
+      "the hub is --hub, $TESSERA_HUB or `hub:` in ~/.config/tessera/cli.yaml; the admin token "
+      "--token-file, $TESSERA_TOKEN or `tokenFile:` there. See docs/operations.md.");
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("tessera ") + tessera::kVersion);
 

@@ -5,6 +5,7 @@ namespace tessera::cli {
 void registerAll(CLI::App& app, int& exitCode) {
   registerHubCommands(app, exitCode);
   registerTokenCommands(app, exitCode);
+  registerConfigCommands(app, exitCode);
   registerAdminCommands(app, exitCode);
   registerReferenceCommands(app, exitCode);
   registerOpenApiCommand(app, exitCode);

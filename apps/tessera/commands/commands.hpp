@@ -13,5 +13,7 @@ void registerTokenCommands(CLI::App& app, int& exitCode);      // token verify|i
 void registerAdminCommands(CLI::App& app, int& exitCode);      // admin token create|list|revoke
 void registerReferenceCommands(CLI::App& app, int& exitCode);  // reference
 void registerOpenApiCommand(CLI::App& app, int& exitCode);     // openapi (hidden)
+// apply, diff, get, delete, export (over the admin API)
+void registerConfigCommands(CLI::App& app, int& exitCode);
 
 }  // namespace tessera::cli
