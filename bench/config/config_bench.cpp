@@ -16,7 +16,7 @@
 
 #include "hub/hub.hpp"
 #include "net/http_client.hpp"
-#include "postgres_server.hpp"
+#include "test_hub.hpp"
 
 namespace {
 
@@ -89,16 +89,8 @@ struct Bench {
 };
 
 int run(const Bench& b, const std::string& tessera, const std::filesystem::path& dir) {
-  auto created = hub::Hub::create(b.config);
-  if (!created) {
-    std::cerr << created.error().describe() << "\n";
-    return 1;
-  }
-  auto& hub = **created;
-  if (auto s = hub.start(); !s) {
-    std::cerr << s.error().describe() << "\n";
-    return 1;
-  }
+  auto started = testing::startTestHub(b.config);
+  auto& hub = *started;
   const std::string token = hub.adminTokens().create(hub::AdminRole::kAdmin, "bench")->token;
   const std::string base = "http://127.0.0.1:" + std::to_string(hub.port());
   auto client = *net::HttpClient::create();
@@ -184,21 +176,13 @@ int main(int argc, char** argv) {
   const auto dir = std::filesystem::temp_directory_path() /
                    ("tessera-config-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
-  ::setenv("TESSERA_BENCH_KEK", crypto::KeyEncryptionKey::generate().toText().c_str(), 1);
   spdlog::set_level(spdlog::level::warn);
   int rc = 0;
   for (const std::string store : {"sqlite", "postgres"}) {
     Bench b;
     b.store = store;
-    b.config.issuer = "https://hub.bench.test";
-    b.config.server.listen = "127.0.0.1:0";
+    b.config = testing::testHubConfig("bench", store, dir);
     b.config.server.maxBodyBytes = 1 << 20;
-    b.config.kek.env = "TESSERA_BENCH_KEK";
-    if (store == "postgres") {
-      b.config.postgresUrl = testing::PostgresServer::shared().createDatabase();
-    } else {
-      b.config.sqlitePath = dir / "hub.db";
-    }
     rc |= run(b, tessera, dir);
   }
   std::filesystem::remove_all(dir);

@@ -11,20 +11,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-passed=0
-failed=0
-check() {  # check NAME CONDITION-COMMAND...
-  local name=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-    echo "ok   $name"
-  else
-    failed=$((failed + 1))
-    echo "FAIL $name"
-  fi
-}
-contains() { grep -qF -- "$2" <<<"$1"; }
+# shellcheck source=check.sh
+source "$(dirname "$0")/check.sh"
 
 # A bad configuration is refused at start with file, line and field.
 cat >"$work/bad.yaml" <<'YAML'

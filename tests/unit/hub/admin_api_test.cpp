@@ -12,7 +12,7 @@
 
 #include "hub/hub.hpp"
 #include "net/http_client.hpp"
-#include "postgres_server.hpp"
+#include "test_hub.hpp"
 
 namespace tessera::hub {
 namespace {
@@ -70,18 +70,8 @@ class AdminApiTest : public ::testing::TestWithParam<std::string> {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    ::setenv("TESSERA_ADMIN_API_TEST_KEK", crypto::KeyEncryptionKey::generate().toText().c_str(),
-             1);
-    config_.issuer = "https://hub.admin-api.test";
-    config_.server.listen = "127.0.0.1:0";
-    config_.server.threads = 2;
+    config_ = testing::testHubConfig("admin-api", GetParam(), dir_);
     config_.server.maxBodyBytes = 64 * 1024;
-    config_.kek.env = "TESSERA_ADMIN_API_TEST_KEK";
-    if (GetParam() == "postgres") {
-      config_.postgresUrl = testing::PostgresServer::shared().createDatabase();
-    } else {
-      config_.sqlitePath = dir_ / "hub.db";
-    }
     hub_ = startHub();
     token_ = hub_->adminTokens().create(AdminRole::kAdmin, "test")->token;
   }
@@ -92,16 +82,7 @@ class AdminApiTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::remove_all(dir_);
   }
 
-  std::unique_ptr<Hub> startHub() {
-    auto hub = Hub::create(config_);
-    if (!hub) {
-      throw std::runtime_error(hub.error().describe());
-    }
-    if (auto started = (*hub)->start(); !started) {
-      throw std::runtime_error(started.error().describe());
-    }
-    return std::move(*hub);
-  }
+  std::unique_ptr<Hub> startHub() { return testing::startTestHub(config_); }
 
   Reply call(const std::string& method, const std::string& path, const json& body = nullptr,
              std::vector<std::pair<std::string, std::string>> headers = {}, Hub* hub = nullptr) {

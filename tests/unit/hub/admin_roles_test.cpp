@@ -14,6 +14,7 @@
 #include "model/config_object.hpp"
 #include "model/kind.hpp"
 #include "net/http_client.hpp"
+#include "test_hub.hpp"
 
 namespace tessera::hub {
 namespace {
@@ -90,19 +91,7 @@ class AdminRoles : public ::testing::Test {
            ("tessera-admin-roles-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    ::setenv("TESSERA_ADMIN_ROLES_TEST_KEK", crypto::KeyEncryptionKey::generate().toText().c_str(),
-             1);
-    HubConfig config;
-    config.issuer = "https://hub.admin-roles.test";
-    config.server.listen = "127.0.0.1:0";
-    config.server.threads = 2;
-    config.kek.env = "TESSERA_ADMIN_ROLES_TEST_KEK";
-    config.sqlitePath = dir_ / "hub.db";
-    auto hub = Hub::create(config);
-    ASSERT_TRUE(hub.ok()) << hub.error().describe();
-    hub_ = std::move(*hub);
-    auto started = hub_->start();
-    ASSERT_TRUE(started.ok()) << started.error().describe();
+    hub_ = testing::startTestHub(testing::testHubConfig("admin-roles", "sqlite", dir_));
     base_ = "http://127.0.0.1:" + std::to_string(hub_->port());
   }
   void TearDown() override {

@@ -10,7 +10,7 @@
 
 #include "hub/hub.hpp"
 #include "net/http_client.hpp"
-#include "postgres_server.hpp"
+#include "test_hub.hpp"
 
 namespace tessera::hub {
 namespace {
@@ -24,29 +24,12 @@ class HubReplicas : public ::testing::TestWithParam<std::string> {
            ("tessera-replicas-" + std::to_string(::getpid()) + "-" + GetParam());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
-    ::setenv("TESSERA_REPLICA_TEST_KEK", crypto::KeyEncryptionKey::generate().toText().c_str(), 1);
-    config_.issuer = "https://hub.replicas.test";
-    config_.server.listen = "127.0.0.1:0";
+    config_ = testing::testHubConfig("replicas", GetParam(), dir_);
     config_.server.threads = 1;
-    config_.kek.env = "TESSERA_REPLICA_TEST_KEK";
-    if (GetParam() == "postgres") {
-      config_.postgresUrl = testing::PostgresServer::shared().createDatabase();
-    } else {
-      config_.sqlitePath = dir_ / "hub.db";
-    }
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
 
-  std::unique_ptr<Hub> startHub() {
-    auto hub = Hub::create(config_);
-    if (!hub) {
-      throw std::runtime_error(hub.error().describe());
-    }
-    if (auto started = (*hub)->start(); !started) {
-      throw std::runtime_error(started.error().describe());
-    }
-    return std::move(*hub);
-  }
+  std::unique_ptr<Hub> startHub() { return testing::startTestHub(config_); }
 
   std::set<std::string> jwksKids(const Hub& hub) {
     auto response = client_->requestBlocking(

@@ -13,6 +13,7 @@
 
 #include "hub/hub.hpp"
 #include "net/http_client.hpp"
+#include "test_hub.hpp"
 
 namespace tessera::hub {
 namespace {
@@ -53,21 +54,9 @@ class OpenApi : public ::testing::Test {
                                      ("tessera-openapi-" + std::to_string(::getpid())));
     std::filesystem::remove_all(*dir_);
     std::filesystem::create_directories(*dir_);
-    ::setenv("TESSERA_OPENAPI_TEST_KEK", crypto::KeyEncryptionKey::generate().toText().c_str(), 1);
-    HubConfig config;
-    config.issuer = "https://hub.openapi.test";
-    config.server.listen = "127.0.0.1:0";
+    auto config = testing::testHubConfig("openapi", "sqlite", *dir_);
     config.server.threads = 1;
-    config.kek.env = "TESSERA_OPENAPI_TEST_KEK";
-    config.sqlitePath = *dir_ / "hub.db";
-    auto hub = Hub::create(config);
-    if (!hub) {
-      throw std::runtime_error(hub.error().describe());
-    }
-    if (auto started = (*hub)->start(); !started) {
-      throw std::runtime_error(started.error().describe());
-    }
-    hub_ = hub->release();
+    hub_ = testing::startTestHub(config).release();
     auto client = net::HttpClient::create();
     auto response = (*client)->requestBlocking(net::ClientRequest::get(
         "http://127.0.0.1:" + std::to_string(hub_->port()) + std::string(kOpenApiPath)));
