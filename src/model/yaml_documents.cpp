@@ -1,10 +1,13 @@
 #include "model/yaml_documents.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <charconv>
 #include <cstdint>
-#include <set>
+#include <map>
+#include <optional>
+#include <sstream>
 
 #include "model/field_errors.hpp"
 
@@ -44,65 +47,192 @@ std::optional<nlohmann::json> plainInteger(const std::string& s) {
   return nlohmann::json(n);
 }
 
-class Converter {
+// Builds JSON straight from the parser's events (no yaml-cpp node graph: for a 10,000-object file
+// that graph costs more than the parsing itself), recording the line of every node.
+class JsonBuilder : public YAML::EventHandler {
  public:
-  Converter(const std::string& source, std::size_t& nodeBudget, YamlDocument& doc)
-      : source_(source), nodes_(nodeBudget), doc_(doc) {}
+  JsonBuilder(const std::string& source, std::size_t nodeBudget)
+      : source_(source), nodes_(nodeBudget) {}
 
-  Result<nlohmann::json> convert(const YAML::Node& node, const std::string& pointer, int line,
-                                 int depth) {
-    if (nodes_ == 0) {
-      return errorAt(line, "too many nodes (aliases expanding without bound?)");
-    }
-    if (depth > kMaxDepth) {
-      return errorAt(line, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
-    }
-    --nodes_;
-    doc_.lines.emplace(pointer, line);
-    switch (node.Type()) {
-      case YAML::NodeType::Undefined:
-      case YAML::NodeType::Null:
-        return nlohmann::json(nullptr);
-      case YAML::NodeType::Scalar:
-        return scalar(node);
-      case YAML::NodeType::Sequence: {
-        nlohmann::json out = nlohmann::json::array();
-        std::size_t i = 0;
-        for (const auto& item : node) {
-          const int itemLine = item.Mark().line >= 0 ? item.Mark().line + 1 : line;
-          TESSERA_DECLARE_OR_RETURN(
-              auto value, convert(item, pointerAppend(pointer, i++), itemLine, depth + 1));
-          out.push_back(std::move(value));
-        }
-        return out;
-      }
-      case YAML::NodeType::Map: {
-        nlohmann::json out = nlohmann::json::object();
-        std::set<std::string> seen;
-        for (const auto& kv : node) {
-          const int keyLine = kv.first.Mark().line >= 0 ? kv.first.Mark().line + 1 : line;
-          if (!kv.first.IsScalar()) {
-            return errorAt(keyLine, "a mapping key must be a plain value, not a " +
-                                        std::string(kv.first.IsMap() ? "mapping" : "sequence"));
-          }
-          const std::string& key = kv.first.Scalar();
-          const std::string child = pointerAppend(pointer, key);
-          if (!seen.insert(key).second) {
-            return errorAt(keyLine, pointerToFieldPath(child) + ": duplicate key '" + key + "'");
-          }
-          TESSERA_DECLARE_OR_RETURN(auto value, convert(kv.second, child, keyLine, depth + 1));
-          out[key] = std::move(value);
-        }
-        return out;
-      }
-    }
-    return nlohmann::json(nullptr);
+  bool failed() const { return error_.has_value(); }
+  Error error() const { return *error_; }
+  std::vector<YamlDocument> takeDocuments() { return std::move(documents_); }
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    frames_.clear();
+    anchors_.clear();
+    doc_ = YamlDocument();
+    haveRoot_ = false;
   }
 
+  void OnDocumentEnd() override {
+    if (failed() || !haveRoot_ || doc_.value.is_null()) {
+      return;  // an empty document, e.g. after a trailing ---
+    }
+    if (documents_.size() == kMaxYamlDocuments) {
+      return fail(1, "more than " + std::to_string(kMaxYamlDocuments) + " documents");
+    }
+    documents_.push_back(std::move(doc_));
+  }
+
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    value(mark, nlohmann::json(nullptr), anchor, 1);
+  }
+
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const auto it = anchors_.find(anchor);
+    if (it == anchors_.end()) {
+      return fail(line(mark), "unknown alias");
+    }
+    value(mark, it->second.first, 0, it->second.second);
+  }
+
+  void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                const std::string& text) override {
+    if (failed()) {
+      return;
+    }
+    if (!frames_.empty() && frames_.back().value.is_object() && !frames_.back().key) {
+      auto& frame = frames_.back();
+      if (frame.value.contains(text)) {
+        return fail(line(mark), pointerToFieldPath(pointerAppend(frame.pointer, text)) +
+                                    ": duplicate key '" + text + "'");
+      }
+      frame.key = text;
+      frame.keyLine = line(mark);
+      return;
+    }
+    value(mark, scalar(tag, text), anchor, 1);
+  }
+
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(mark, nlohmann::json::array(), anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(mark, nlohmann::json::object(), anchor);
+  }
+  void OnMapEnd() override { close(); }
+
  private:
-  static nlohmann::json scalar(const YAML::Node& node) {
-    const std::string& s = node.Scalar();
-    const std::string& tag = node.Tag();
+  struct Frame {
+    nlohmann::json value;
+    std::string pointer;
+    YAML::anchor_t anchor = 0;
+    std::size_t nodes = 1;  // in this subtree, for aliases of it
+    std::optional<std::string> key;
+    int keyLine = 0;
+  };
+
+  static int line(const YAML::Mark& mark) { return mark.line >= 0 ? mark.line + 1 : 1; }
+
+  void fail(int at, const std::string& message) {
+    if (!error_) {
+      error_ =
+          Error{ErrorCode::kConfigInvalid, source_ + ":" + std::to_string(at) + ": " + message};
+    }
+  }
+
+  bool spend(const YAML::Mark& mark, std::size_t n) {
+    if (n > nodes_) {
+      fail(line(mark), "too many nodes (aliases expanding without bound?)");
+      return false;
+    }
+    nodes_ -= n;
+    return true;
+  }
+
+  // Where the next value goes: its pointer and line; false (and an error) for a non-scalar key.
+  bool slot(const YAML::Mark& mark, std::string& pointer, int& at, bool scalarValue) {
+    at = line(mark);
+    if (frames_.empty()) {
+      pointer.clear();
+      return true;
+    }
+    auto& parent = frames_.back();
+    if (parent.value.is_object()) {
+      if (!parent.key) {
+        if (!scalarValue) {
+          fail(at, "a mapping key must be a plain value, not a mapping or sequence");
+        } else {
+          fail(at, "a mapping key must be a plain value, not null or an alias");
+        }
+        return false;
+      }
+      pointer = pointerAppend(parent.pointer, *parent.key);
+      at = parent.keyLine;
+    } else {
+      pointer = pointerAppend(parent.pointer, parent.value.size());
+    }
+    return true;
+  }
+
+  void place(nlohmann::json v, std::size_t nodes) {
+    if (frames_.empty()) {
+      doc_.value = std::move(v);
+      haveRoot_ = true;
+      return;
+    }
+    auto& parent = frames_.back();
+    parent.nodes += nodes;
+    if (parent.value.is_object()) {
+      parent.value[*parent.key] = std::move(v);
+      parent.key.reset();
+    } else {
+      parent.value.push_back(std::move(v));
+    }
+  }
+
+  void value(const YAML::Mark& mark, nlohmann::json v, YAML::anchor_t anchor, std::size_t nodes) {
+    if (failed() || !spend(mark, nodes)) {
+      return;
+    }
+    std::string pointer;
+    int at = 0;
+    if (!slot(mark, pointer, at, v.is_string() || v.is_number() || v.is_boolean())) {
+      return;
+    }
+    doc_.lines.emplace(std::move(pointer), at);
+    if (anchor != 0) {
+      anchors_[anchor] = {v, nodes};
+    }
+    place(std::move(v), nodes);
+  }
+
+  void open(const YAML::Mark& mark, nlohmann::json container, YAML::anchor_t anchor) {
+    if (failed() || !spend(mark, 1)) {
+      return;
+    }
+    if (frames_.size() >= static_cast<std::size_t>(kMaxDepth)) {
+      return fail(line(mark), "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+    }
+    Frame frame;
+    int at = 0;
+    if (!slot(mark, frame.pointer, at, false)) {
+      return;
+    }
+    doc_.lines.emplace(frame.pointer, at);
+    frame.value = std::move(container);
+    frame.anchor = anchor;
+    frames_.push_back(std::move(frame));
+  }
+
+  void close() {
+    if (failed() || frames_.empty()) {
+      return;
+    }
+    Frame frame = std::move(frames_.back());
+    frames_.pop_back();
+    if (frame.anchor != 0) {
+      anchors_[frame.anchor] = {frame.value, frame.nodes};
+    }
+    place(std::move(frame.value), frame.nodes);
+  }
+
+  static nlohmann::json scalar(const std::string& tag, const std::string& s) {
     if (tag == "!" || tag == "tag:yaml.org,2002:str") {
       return s;
     }
@@ -125,13 +255,14 @@ class Converter {
     return s;
   }
 
-  Error errorAt(int line, const std::string& message) const {
-    return Error{ErrorCode::kConfigInvalid, source_ + ":" + std::to_string(line) + ": " + message};
-  }
-
   const std::string& source_;
-  std::size_t& nodes_;  // left for the whole file
-  YamlDocument& doc_;
+  std::size_t nodes_;  // left for the whole file
+  std::optional<Error> error_;
+  std::vector<Frame> frames_;
+  std::map<YAML::anchor_t, std::pair<nlohmann::json, std::size_t>> anchors_;
+  YamlDocument doc_;
+  bool haveRoot_ = false;
+  std::vector<YamlDocument> documents_;
 };
 }  // namespace
 
@@ -154,30 +285,20 @@ Result<std::vector<YamlDocument>> parseYamlDocuments(std::string_view text,
     return fail(ErrorCode::kConfigInvalid,
                 source + ": larger than " + std::to_string(kMaxYamlFileBytes >> 20) + " MiB");
   }
-  std::vector<YAML::Node> roots;
+  std::istringstream stream{std::string(text)};
+  JsonBuilder builder(source, kMinNodeBudget + text.size());
   try {
-    roots = YAML::LoadAll(std::string(text));
+    YAML::Parser parser(stream);
+    while (!builder.failed() && parser.HandleNextDocument(builder)) {
+    }
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::kConfigInvalid,
                 source + ":" + std::to_string(e.mark.line + 1) + ": not valid YAML: " + e.msg);
   }
-  std::vector<YamlDocument> out;
-  std::size_t nodeBudget = kMinNodeBudget + text.size();
-  for (const auto& root : roots) {
-    if (root.IsNull() || !root.IsDefined()) {
-      continue;  // an empty document, e.g. after a trailing ---
-    }
-    if (out.size() == kMaxYamlDocuments) {
-      return fail(ErrorCode::kConfigInvalid,
-                  source + ": more than " + std::to_string(kMaxYamlDocuments) + " documents");
-    }
-    YamlDocument doc;
-    Converter converter(source, nodeBudget, doc);
-    const int line = root.Mark().line >= 0 ? root.Mark().line + 1 : 1;
-    TESSERA_ASSIGN_OR_RETURN(doc.value, converter.convert(root, "", line, 0));
-    out.push_back(std::move(doc));
+  if (builder.failed()) {
+    return builder.error();
   }
-  return out;
+  return builder.takeDocuments();
 }
 
 std::string pointerToFieldPath(std::string_view pointer) {
