@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <utility>
 
 #include "store/config_errors.hpp"
@@ -146,6 +147,42 @@ Result<void> PostgresConfigRepository::updateOrDelete(const ConfigChange& change
   return configVersionMismatch(change, found->integer(0, 0));
 }
 
+Result<void> PostgresConfigRepository::updateObjects(std::span<const ConfigChange> updates) {
+  std::vector<SqlValue> params;
+  params.reserve(updates.size() * 5);
+  for (const auto& c : updates) {
+    const auto& r = c.record;
+    params.insert(params.end(), {r.kind, r.name, r.document, r.updatedAt, r.version});
+  }
+  // Parameters in VALUES arrive as text; the numbers are cast where they are used.
+  auto q = db_->query(
+      "UPDATE config_objects AS o SET document = v.document, updated_at = v.updated_at::bigint, "
+      "version = v.version::bigint FROM (VALUES " +
+          placeholders(updates.size(), 5) +
+          ") AS v(kind, name, document, updated_at, version) "
+          "WHERE o.kind = v.kind AND o.name = v.name AND o.version = v.version::bigint - 1 "
+          "RETURNING o.kind, o.name",
+      params);
+  if (!q) {
+    return std::move(q).error();
+  }
+  if (static_cast<std::size_t>(q->rows()) == updates.size()) {
+    return {};
+  }
+  // Some row was missing or at another version: the single-row path names the first one.
+  std::set<std::pair<std::string, std::string>> updated;
+  for (int i = 0; i < q->rows(); ++i) {
+    updated.emplace(q->text(i, 0), q->text(i, 1));
+  }
+  for (const auto& c : updates) {
+    if (!updated.contains({c.record.kind, c.record.name})) {
+      return updateOrDelete(c);
+    }
+  }
+  return fail(ErrorCode::kStoreFailure,
+              "PostgreSQL store " + db_->where() + ": configuration update skipped rows");
+}
+
 Result<void> PostgresConfigRepository::insertEvents(const std::vector<AdminEventRecord>& events,
                                                     std::int64_t revision) {
   if (events.empty()) {
@@ -186,20 +223,21 @@ Result<std::int64_t> PostgresConfigRepository::commit(const ConfigCommit& commit
     }
     const auto& changes = commit.changes;
     for (std::size_t i = 0; i < changes.size();) {
-      if (changes[i].op != ConfigChange::Op::kCreate) {
+      const auto op = changes[i].op;
+      if (op == ConfigChange::Op::kDelete) {
         TESSERA_RETURN_IF_ERROR(updateOrDelete(changes[i]));
         ++i;
         continue;
       }
-      // A run of consecutive creates goes in multi-row batches; order with updates and deletes
-      // is kept.
+      // A run of consecutive creates (or updates) goes in multi-row batches; the order of
+      // creates, updates and deletes is kept.
       std::size_t end = i;
-      while (end < changes.size() && end - i < kBatchRows &&
-             changes[end].op == ConfigChange::Op::kCreate) {
+      while (end < changes.size() && end - i < kBatchRows && changes[end].op == op) {
         ++end;
       }
-      TESSERA_RETURN_IF_ERROR(
-          insertObjects(std::span<const ConfigChange>(changes).subspan(i, end - i)));
+      const auto run = std::span<const ConfigChange>(changes).subspan(i, end - i);
+      TESSERA_RETURN_IF_ERROR(op == ConfigChange::Op::kCreate ? insertObjects(run)
+                                                              : updateObjects(run));
       i = end;
     }
     std::int64_t next = current;

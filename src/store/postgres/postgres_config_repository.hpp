@@ -24,6 +24,7 @@ class PostgresConfigRepository final : public ConfigRepository {
   Result<std::int64_t> readRevision(bool forUpdate);
   Result<void> insertObjects(std::span<const ConfigChange> creates);
   Result<void> updateOrDelete(const ConfigChange& change);
+  Result<void> updateObjects(std::span<const ConfigChange> updates);
   Result<void> insertEvents(const std::vector<AdminEventRecord>& events, std::int64_t revision);
   std::shared_ptr<PostgresDb> db_;
 };

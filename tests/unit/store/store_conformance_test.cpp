@@ -395,6 +395,36 @@ TEST_P(StoreConformance, ConfigVersionMismatchIsAPreconditionFailure) {
   EXPECT_EQ(summary(*config.load()), (std::vector<std::string>{"TrustProvider/k8s@2"}));
 }
 
+TEST_P(StoreConformance, ConfigBatchOfUpdatesNamesTheStaleOneAndWritesNothing) {
+  auto store = open();
+  auto& config = *store.config;
+  ASSERT_TRUE(
+      config
+          .commit(changeSet(0, {create("ServerWorkload", "a"), create("ServerWorkload", "b"),
+                                create("ServerWorkload", "c")}))
+          .ok());
+  ASSERT_TRUE(config.commit(changeSet(1, {update("ServerWorkload", "b", 2)})).ok());
+  // b is at version 2 now: a batch that expects version 1 everywhere fails on b alone.
+  auto stale = config.commit(
+      changeSet(2, {update("ServerWorkload", "a", 2), update("ServerWorkload", "b", 2),
+                    update("ServerWorkload", "c", 2)}));
+  ASSERT_FALSE(stale.ok());
+  EXPECT_EQ(stale.error().code, ErrorCode::kPreconditionFailed);
+  EXPECT_NE(stale.error().message.find("ServerWorkload/b"), std::string::npos)
+      << stale.error().message;
+  EXPECT_EQ(
+      summary(*config.load()),
+      (std::vector<std::string>{"ServerWorkload/a@1", "ServerWorkload/b@2", "ServerWorkload/c@1"}));
+  ASSERT_TRUE(
+      config
+          .commit(changeSet(2, {update("ServerWorkload", "a", 2), update("ServerWorkload", "b", 3),
+                                update("ServerWorkload", "c", 2)}))
+          .ok());
+  EXPECT_EQ(
+      summary(*config.load()),
+      (std::vector<std::string>{"ServerWorkload/a@2", "ServerWorkload/b@3", "ServerWorkload/c@2"}));
+}
+
 TEST_P(StoreConformance, AdminEventsFilterAndPageNewestFirst) {
   auto store = open();
   auto& config = *store.config;
