@@ -275,6 +275,8 @@ check "bad token: refused" contains "$out" "[unauthenticated]"
 check "bad token: never printed" lacks "$out" "bogus"
 run out code get serverworkloads --hub http://127.0.0.1:1
 check "unreachable hub: named" contains "$out" "cannot reach the hub at http://127.0.0.1:1"
+run out code get serverworkloads --hub http://hub.example.com
+check "plain http to a remote hub: refused before sending the token" contains "$out" "plain http is allowed only on loopback"
 auditor=$("$TESSERA" admin token create --data-dir "$work/a" --role auditor 2>/dev/null)
 out=$(TESSERA_TOKEN=$auditor "$TESSERA" get serverworkloads 2>&1)
 check "auditor can get" contains "$out" "sw-a"

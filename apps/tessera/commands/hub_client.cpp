@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/yaml_config.hpp"
+#include "net/url.hpp"
 
 namespace tessera::cli {
 
@@ -123,6 +124,17 @@ Result<HubClient> HubClient::connect(const HubOptions& options) {
   }
   while (client.url_.ends_with('/')) {
     client.url_.pop_back();
+  }
+  // The admin token is a bearer credential: it never crosses a network in clear text.
+  auto url = net::parseUrl(client.url_);
+  if (!url) {
+    return fail(ErrorCode::kInvalidArgument, "hub URL " + client.url_ + ": " + url.error().message);
+  }
+  if (!url->https() && !url->loopback()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "hub URL " + client.url_ +
+                    ": plain http is allowed only on loopback; use https so that the admin "
+                    "token is not sent in clear text");
   }
   if (!options.tokenFile.empty()) {
     TESSERA_ASSIGN_OR_RETURN(client.token_, readToken(options.tokenFile));
