@@ -1,0 +1,190 @@
+#include "policy/client_matcher.hpp"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "policy/glob.hpp"
+
+namespace tessera::policy {
+
+namespace {
+// An address as 16 bytes (IPv4 as IPv4-mapped IPv6), so one comparison serves both families.
+struct Address {
+  std::array<unsigned char, 16> bytes{};
+};
+
+std::optional<Address> parseAddress(const std::string& text) {
+  Address a;
+  unsigned char v4[4];
+  if (::inet_pton(AF_INET, text.c_str(), v4) == 1) {
+    a.bytes[10] = 0xff;
+    a.bytes[11] = 0xff;
+    std::memcpy(a.bytes.data() + 12, v4, 4);
+    return a;
+  }
+  if (::inet_pton(AF_INET6, text.c_str(), a.bytes.data()) == 1) {
+    return a;
+  }
+  return std::nullopt;
+}
+
+bool inBlock(const Address& a, const Address& network, int prefix) {
+  for (int bit = 0; bit < prefix; ++bit) {
+    const int mask = 0x80 >> (bit % 8);
+    if ((a.bytes[bit / 8] & mask) != (network.bytes[bit / 8] & mask)) {
+      return false;
+    }
+  }
+  return true;
+}
+}  // namespace
+
+struct ClientMatcher::Node {
+  enum class Kind { kAll, kAny, kEquals, kOneOf, kGlob, kCidr };
+  Kind kind = Kind::kEquals;
+  std::string attribute;
+  std::vector<std::string> values;
+  Address network;
+  int prefix = 0;
+  std::vector<Node> children;
+};
+
+namespace {
+using Node = ClientMatcher::Node;
+
+Result<Node> compileNode(const nlohmann::json& m, const std::string& pointer) {
+  const auto bad = [&](const std::string& why) {
+    return fail(ErrorCode::kInvalidArgument, "client workload matcher " + pointer + ": " + why);
+  };
+  if (!m.is_object()) {
+    return bad("not an object");
+  }
+  Node node;
+  for (const char* group : {"all", "any"}) {
+    if (auto it = m.find(group); it != m.end()) {
+      if (!it->is_array()) {
+        return bad(std::string(group) + " is not an array");
+      }
+      node.kind = std::string_view(group) == "all" ? Node::Kind::kAll : Node::Kind::kAny;
+      for (std::size_t i = 0; i < it->size(); ++i) {
+        TESSERA_DECLARE_OR_RETURN(
+            auto child, compileNode((*it)[i], pointer + "/" + group + "/" + std::to_string(i)));
+        node.children.push_back(std::move(child));
+      }
+      return node;
+    }
+  }
+  const auto attribute = m.find("attribute");
+  if (attribute == m.end() || !attribute->is_string()) {
+    return bad("no attribute");
+  }
+  node.attribute = attribute->get<std::string>();
+  if (auto it = m.find("equals"); it != m.end() && it->is_string()) {
+    node.kind = Node::Kind::kEquals;
+    node.values.push_back(it->get<std::string>());
+  } else if (auto list = m.find("oneOf"); list != m.end() && list->is_array()) {
+    node.kind = Node::Kind::kOneOf;
+    for (const auto& v : *list) {
+      node.values.push_back(v.get<std::string>());
+    }
+  } else if (auto glob = m.find("glob"); glob != m.end() && glob->is_string()) {
+    node.kind = Node::Kind::kGlob;
+    node.values.push_back(glob->get<std::string>());
+  } else if (auto cidr = m.find("cidr"); cidr != m.end() && cidr->is_string()) {
+    node.kind = Node::Kind::kCidr;
+    const std::string text = cidr->get<std::string>();
+    node.values.push_back(text);
+    const auto slash = text.find('/');
+    auto network = parseAddress(text.substr(0, slash));
+    if (slash == std::string::npos || !network) {
+      return bad("invalid cidr " + text);
+    }
+    node.network = *network;
+    const bool v4 = text.find(':') == std::string::npos;
+    int prefix = -1;
+    const char* begin = text.data() + slash + 1;
+    const char* end = text.data() + text.size();
+    if (std::from_chars(begin, end, prefix).ptr != end || prefix < 0 || prefix > (v4 ? 32 : 128)) {
+      return bad("invalid cidr " + text);
+    }
+    node.prefix = v4 ? prefix + 96 : prefix;
+  } else {
+    return bad("no equals, oneOf, glob or cidr");
+  }
+  return node;
+}
+
+std::string quoteList(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    out += (i ? ", '" : "'") + values[i] + "'";
+  }
+  return out + "]";
+}
+
+bool evaluateNode(const Node& node, const Attributes& attributes, MatchOutcome& out) {
+  if (node.kind == Node::Kind::kAll || node.kind == Node::Kind::kAny) {
+    const bool all = node.kind == Node::Kind::kAll;
+    for (const auto& child : node.children) {
+      if (evaluateNode(child, attributes, out) != all) {
+        return !all;  // the first failing child of all / matching child of any decides
+      }
+    }
+    return all;
+  }
+  const auto it = attributes.find(node.attribute);
+  if (it == attributes.end()) {
+    out.trace.push_back(node.attribute + ": absent, no match");
+    return false;
+  }
+  const Attribute& a = it->second;
+  bool matched = false;
+  std::string test;
+  switch (node.kind) {
+    case Node::Kind::kEquals:
+      matched = a.value == node.values[0];
+      test = "equals '" + node.values[0] + "'";
+      break;
+    case Node::Kind::kOneOf:
+      matched = std::find(node.values.begin(), node.values.end(), a.value) != node.values.end();
+      test = "one of " + quoteList(node.values);
+      break;
+    case Node::Kind::kGlob:
+      matched = globMatch(node.values[0], a.value);
+      test = "matches '" + node.values[0] + "'";
+      break;
+    case Node::Kind::kCidr: {
+      const auto address = parseAddress(a.value);
+      matched = address && inBlock(*address, node.network, node.prefix);
+      test = "in " + node.values[0];
+      break;
+    }
+    default:
+      break;
+  }
+  if (matched && !a.verified) {
+    out.usedUnverified = true;
+  }
+  out.trace.push_back(node.attribute + " '" + a.value + "' (" +
+                      (a.verified ? "verified by " + a.source : std::string("unverified")) + ") " +
+                      test + (matched ? ": match" : ": no match"));
+  return matched;
+}
+}  // namespace
+
+Result<ClientMatcher> ClientMatcher::compile(const nlohmann::json& match) {
+  TESSERA_DECLARE_OR_RETURN(auto root, compileNode(match, "/spec/match"));
+  return ClientMatcher(std::make_shared<const Node>(std::move(root)));
+}
+
+MatchOutcome ClientMatcher::evaluate(const Attributes& attributes) const {
+  MatchOutcome out;
+  out.matched = evaluateNode(*root_, attributes, out);
+  return out;
+}
+
+}  // namespace tessera::policy

@@ -1,0 +1,39 @@
+// ClientWorkload matchers compiled from a validated spec (model/types/client_workload_spec):
+// {attribute, equals|oneOf|glob|cidr} leaves combined in all/any groups. Evaluation explains
+// itself: every leaf says what it compared, and whether the attribute was verified, so that an
+// access event shows why a workload was (not) recognised. Pure; used by the access pipeline.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.hpp"
+#include "policy/attributes.hpp"
+
+namespace tessera::policy {
+
+struct MatchOutcome {
+  bool matched = false;
+  bool usedUnverified = false;     // a leaf that decided the outcome read an unverified value
+  std::vector<std::string> trace;  // one line per leaf evaluated, in order
+};
+
+class ClientMatcher {
+ public:
+  // `match` is spec.match of a ClientWorkload the model has validated; kInvalidArgument (with
+  // the pointer) if it is not shaped as validation guarantees.
+  static Result<ClientMatcher> compile(const nlohmann::json& match);
+
+  MatchOutcome evaluate(const Attributes& attributes) const;
+
+  struct Node;
+
+ private:
+  explicit ClientMatcher(std::shared_ptr<const Node> root) : root_(std::move(root)) {}
+  std::shared_ptr<const Node> root_;
+};
+
+}  // namespace tessera::policy
