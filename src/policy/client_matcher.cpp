@@ -7,7 +7,7 @@
 #include <charconv>
 #include <cstring>
 
-#include "policy/glob.hpp"
+#include "common/glob.hpp"
 
 namespace tessera::policy {
 

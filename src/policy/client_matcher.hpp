@@ -11,9 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "common/result.hpp"
-#include "policy/attributes.hpp"
+#include "trust/attributes.hpp"
 
 namespace tessera::policy {
+
+using trust::Attribute;
+using trust::Attributes;
 
 struct MatchOutcome {
   bool matched = false;

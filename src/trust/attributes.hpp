@@ -1,13 +1,13 @@
 // Attributes of a client workload as a decision sees them: values verified by a trust provider
 // ("k8s.namespace", "github.repository") and context the edge reported ("sourceIp", "hostname"),
-// which nothing verified and every trace marks as such. Filled by the access pipeline; read by
-// client workload matchers and trust provider rules.
+// which nothing verified and every trace marks as such. Trust providers produce them; client
+// workload matchers (src/policy) read them.
 #pragma once
 
 #include <map>
 #include <string>
 
-namespace tessera::policy {
+namespace tessera::trust {
 
 struct Attribute {
   std::string value;
@@ -17,4 +17,4 @@ struct Attribute {
 
 using Attributes = std::map<std::string, Attribute, std::less<>>;
 
-}  // namespace tessera::policy
+}  // namespace tessera::trust

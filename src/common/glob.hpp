@@ -5,8 +5,8 @@
 
 #include <string_view>
 
-namespace tessera::policy {
+namespace tessera {
 
 bool globMatch(std::string_view pattern, std::string_view text) noexcept;
 
-}  // namespace tessera::policy
+}  // namespace tessera

@@ -1,14 +1,14 @@
-#include "policy/glob.hpp"
+#include "common/glob.hpp"
 
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
-namespace tessera::policy {
+namespace tessera {
 namespace {
 
-TEST(PolicyGlob, MatchesLiteralsAndStars) {
+TEST(Glob, MatchesLiteralsAndStars) {
   EXPECT_TRUE(globMatch("", ""));
   EXPECT_FALSE(globMatch("", "a"));
   EXPECT_TRUE(globMatch("*", ""));
@@ -26,14 +26,14 @@ TEST(PolicyGlob, MatchesLiteralsAndStars) {
   EXPECT_TRUE(globMatch("repo:org/*:ref:refs/heads/main", "repo:org/app:ref:refs/heads/main"));
 }
 
-TEST(PolicyGlob, IsCaseSensitiveAndTreatsOtherCharactersLiterally) {
+TEST(Glob, IsCaseSensitiveAndTreatsOtherCharactersLiterally) {
   EXPECT_FALSE(globMatch("Main", "main"));
   EXPECT_FALSE(globMatch("a?c", "abc"));
   EXPECT_TRUE(globMatch("a?c", "a?c"));
   EXPECT_FALSE(globMatch("[ab]", "a"));
 }
 
-TEST(PolicyGlob, HostilePatternsStayFast) {
+TEST(Glob, HostilePatternsStayFast) {
   const std::string text(10'000, 'a');
   const std::string pattern = std::string(50, '*') + "a*a*a*a*a*b";
   const auto start = std::chrono::steady_clock::now();
@@ -43,4 +43,4 @@ TEST(PolicyGlob, HostilePatternsStayFast) {
 }
 
 }  // namespace
-}  // namespace tessera::policy
+}  // namespace tessera

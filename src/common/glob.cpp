@@ -1,6 +1,6 @@
-#include "policy/glob.hpp"
+#include "common/glob.hpp"
 
-namespace tessera::policy {
+namespace tessera {
 
 bool globMatch(std::string_view pattern, std::string_view text) noexcept {
   std::size_t p = 0;
@@ -27,4 +27,4 @@ bool globMatch(std::string_view pattern, std::string_view text) noexcept {
   return p == pattern.size();
 }
 
-}  // namespace tessera::policy
+}  // namespace tessera

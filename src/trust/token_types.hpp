@@ -1,0 +1,27 @@
+// The token trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci) and
+// the one switch that makes them. Internal to src/trust.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "trust/trust_provider.hpp"
+
+namespace tessera::trust {
+
+// Null for a type that is not a token type.
+std::unique_ptr<TrustProvider> makeTokenTrustProvider(std::string name, std::string_view type);
+// The issuer a type uses when the spec names none ("" when the spec must name one).
+std::string_view defaultIssuer(std::string_view type);
+
+std::unique_ptr<TrustProvider> makeOidcTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeKubernetesTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeGithubActionsTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeGitlabCiTrustProvider(std::string name);
+
+// The claims `names` that are present as strings (numbers and booleans as text).
+std::vector<std::pair<std::string, std::string>> scalarClaims(
+    const nlohmann::json& claims, std::initializer_list<std::string_view> names);
+
+}  // namespace tessera::trust

@@ -1,0 +1,125 @@
+#include "trust/trust_provider.hpp"
+
+#include <algorithm>
+
+#include "common/glob.hpp"
+#include "jose/jwt.hpp"
+#include "trust/token_types.hpp"
+
+namespace tessera::trust {
+
+namespace {
+std::string describeRule(const nlohmann::json& rule) {
+  if (rule.contains("equals")) {
+    return "equals '" + rule["equals"].get<std::string>() + "'";
+  }
+  if (rule.contains("glob")) {
+    return "matches '" + rule["glob"].get<std::string>() + "'";
+  }
+  std::string list;
+  for (const auto& v : rule.value("oneOf", nlohmann::json::array())) {
+    list += (list.empty() ? "'" : ", '") + v.get<std::string>() + "'";
+  }
+  return "one of [" + list + "]";
+}
+
+bool ruleHolds(const nlohmann::json& rule, const std::string& value) {
+  if (rule.contains("equals")) {
+    return value == rule["equals"].get<std::string>();
+  }
+  if (rule.contains("glob")) {
+    return globMatch(rule["glob"].get<std::string>(), value);
+  }
+  for (const auto& v : rule.value("oneOf", nlohmann::json::array())) {
+    if (v.is_string() && v.get<std::string>() == value) {
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+Result<VerifiedIdentity> TrustProvider::verifyToken(std::string_view token, const jose::Jwks& jwks,
+                                                    SystemTime now) const {
+  jose::JwtValidationOptions options;
+  options.issuer = keys_.issuer;
+  options.audiences = audiences_;
+  auto verified = jose::verifyJwt(token, jwks, options, now);
+  if (!verified) {
+    return Error{verified.error().code,
+                 "trust provider " + name_ + " (" + type_ + "): " + verified.error().message};
+  }
+  VerifiedIdentity identity;
+  identity.provider = name_;
+  identity.type = type_;
+  identity.subject = std::string(verified->subject());
+  identity.expiresAt = verified->expiresAt;
+  identity.trace.push_back("signature (" + std::string(jose::algorithmName(verified->alg)) +
+                           ", kid " + verified->key.kid() + "), issuer, audience and lifetime " +
+                           "verified");
+  auto attributes = attributesOf(*verified->claims);
+  if (!attributes) {
+    return Error{attributes.error().code,
+                 "trust provider " + name_ + " (" + type_ + "): " + attributes.error().message};
+  }
+  for (std::size_t i = 0; i < rules_.size(); ++i) {
+    const auto& rule = rules_[i];
+    const std::string name = rule["attribute"].get<std::string>();
+    const auto it = std::find_if(attributes->begin(), attributes->end(),
+                                 [&](const auto& a) { return a.first == name; });
+    if (it == attributes->end()) {
+      return fail(ErrorCode::kPermissionDenied, "trust provider " + name_ + ": rule " +
+                                                    std::to_string(i + 1) + ": " + name +
+                                                    " is absent from the token");
+    }
+    if (!ruleHolds(rule, it->second)) {
+      return fail(ErrorCode::kPermissionDenied, "trust provider " + name_ + ": rule " +
+                                                    std::to_string(i + 1) + ": " + name + " '" +
+                                                    it->second + "' is not " + describeRule(rule));
+    }
+    identity.trace.push_back("rule " + std::to_string(i + 1) + ": " + name + " '" + it->second +
+                             "' " + describeRule(rule));
+  }
+  const std::string prefix(attributePrefix());
+  for (auto& [name, value] : *attributes) {
+    Attribute a;
+    a.value = std::move(value);
+    a.verified = true;
+    a.source = name_;
+    identity.attributes.insert_or_assign(prefix + "." + name, std::move(a));
+  }
+  return identity;
+}
+
+Result<std::unique_ptr<const TrustProvider>> compileTrustProvider(
+    const model::ConfigObject& object) {
+  const auto& spec = object.spec;
+  const std::string type = spec.value("type", "");
+  std::unique_ptr<TrustProvider> provider = makeTokenTrustProvider(object.metadata.name, type);
+  if (!provider) {
+    return fail(ErrorCode::kInvalidArgument,
+                "TrustProvider/" + object.metadata.name + ": type '" + type + "' is not supported");
+  }
+  provider->keys_.issuer = spec.value("issuer", std::string(defaultIssuer(type)));
+  if (provider->keys_.issuer.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "TrustProvider/" + object.metadata.name + ": /spec/issuer is required");
+  }
+  if (spec.contains("jwksUri")) {
+    provider->keys_.jwksUri = spec["jwksUri"].get<std::string>();
+  }
+  if (spec.contains("jwks")) {
+    provider->keys_.inlineJwks = spec["jwks"].get<std::string>();
+    if (auto parsed = jose::Jwks::parse(*provider->keys_.inlineJwks); !parsed) {
+      return fail(ErrorCode::kInvalidArgument, "TrustProvider/" + object.metadata.name +
+                                                   ": /spec/jwks: " + parsed.error().message);
+    }
+  }
+  for (const auto& a : spec.value("audiences", nlohmann::json::array())) {
+    provider->audiences_.push_back(a.get<std::string>());
+  }
+  provider->rules_ = spec.value("rules", nlohmann::json::array());
+  return std::unique_ptr<const TrustProvider>(std::move(provider));
+}
+
+}  // namespace tessera::trust
