@@ -1,0 +1,81 @@
+// The access decision, purely: given the configuration (compiled per snapshot), the target a
+// workload wants to reach and the context the edge reported, walk the pipeline
+//   server workload -> candidate policies -> trust providers -> client workload -> conditions
+// and return Authorized / Unauthorized / Error with every step and its reason. Evidence
+// verification and condition evaluation come through interfaces so that the caller decides how
+// keys are fetched and results cached (the hub's access API); here they are just answers.
+// Cost grows with the policies of the matched server workload only.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.hpp"
+#include "model/config_snapshot.hpp"
+#include "policy/client_matcher.hpp"
+#include "policy/server_workload_index.hpp"
+#include "trust/trust_provider.hpp"
+
+namespace tessera::policy {
+
+enum class Outcome { kAuthorized, kUnauthorized, kError };
+std::string_view outcomeName(Outcome outcome) noexcept;  // "authorized", ...
+
+struct Step {
+  std::string stage;   // serverWorkload, policy, trustProvider, clientWorkload, accessCondition
+  std::string object;  // the object's name, "" when none
+  bool passed = false;
+  std::string detail;
+};
+
+struct Decision {
+  Outcome outcome = Outcome::kUnauthorized;
+  std::string reason;  // one sentence an operator can act on
+  std::string serverWorkload;
+  std::string policy;
+  std::string clientWorkload;
+  std::string credentialProvider;
+  std::vector<trust::VerifiedIdentity> identities;  // of the authorizing policy
+  std::vector<Step> trace;
+};
+
+// Answers for one decision; implementations memoize so each provider and condition runs once.
+class DecisionServices {
+ public:
+  virtual ~DecisionServices() = default;
+  // kUnavailable / kTimeout when keys could not be had: the decision becomes an Error if no
+  // policy authorizes.
+  virtual Result<trust::VerifiedIdentity> verify(const std::string& trustProvider) = 0;
+  struct ConditionResult {
+    bool passed = false;
+    std::string reason;
+  };
+  virtual ConditionResult evaluate(const std::string& accessCondition) = 0;
+};
+
+// What decisions need from a snapshot, built once per snapshot.
+class CompiledConfig {
+ public:
+  // kInvalidArgument naming the object when a stored object cannot be compiled.
+  static Result<std::shared_ptr<const CompiledConfig>> compile(
+      std::shared_ptr<const model::ConfigSnapshot> snapshot);
+
+  Decision decide(const Target& target, const trust::Attributes& context,
+                  DecisionServices& services) const;
+
+  const model::ConfigSnapshot& snapshot() const { return *snapshot_; }
+
+ private:
+  explicit CompiledConfig(std::shared_ptr<const model::ConfigSnapshot> snapshot)
+      : snapshot_(std::move(snapshot)), index_(*snapshot_) {}
+
+  std::shared_ptr<const model::ConfigSnapshot> snapshot_;
+  ServerWorkloadIndex index_;
+  std::map<std::string, ClientMatcher, std::less<>> clientMatchers_;
+  // Enabled policies per server workload name, ordered by policy name.
+  std::map<std::string, std::vector<const model::ConfigObject*>, std::less<>> policiesByServer_;
+};
+
+}  // namespace tessera::policy
