@@ -78,7 +78,7 @@ TEST(NetworkConditionCidr, Ipv4MappedBlocksBecomeIpv4Blocks) {
   EXPECT_EQ(cidr("::ffff:0:0/96"), "0.0.0.0/0");
   EXPECT_EQ(cidr("::ffff:10.1.2.3/128"), "10.1.2.3/32");
   // Shorter than /96 it covers more than the mapped space: it stays IPv6.
-  EXPECT_EQ(cidr("::ffff:0:0/95"), "::/95");
+  EXPECT_EQ(cidr("::ffff:0:0/95"), "::fffe:0:0/95");
 }
 
 TEST(NetworkConditionCidr, RefusesMalformedBlocks) {
