@@ -44,7 +44,7 @@ std::string locate(std::string_view ip) {
 
 // ---- database ----
 
-TEST(GeoIpDatabase, MissingFileIsAnIoErrorNamingThePath) {
+TEST(GeoIpConditionDatabase, MissingFileIsAnIoErrorNamingThePath) {
   auto db = GeoIpDatabase::open(kGeoIpDir + "/missing.mmdb");
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::kIo);
@@ -52,7 +52,7 @@ TEST(GeoIpDatabase, MissingFileIsAnIoErrorNamingThePath) {
       << db.error().message;
 }
 
-TEST(GeoIpDatabase, NotAMaxMindDbIsConfigInvalidNamingThePath) {
+TEST(GeoIpConditionDatabase, NotAMaxMindDbIsConfigInvalidNamingThePath) {
   auto db = GeoIpDatabase::open(kGeoIpDir + "/GeoIP2-City-Test.json");
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, ErrorCode::kConfigInvalid);
@@ -60,7 +60,7 @@ TEST(GeoIpDatabase, NotAMaxMindDbIsConfigInvalidNamingThePath) {
       << db.error().message;
 }
 
-TEST(GeoIpDatabase, LooksUpCountriesAndIso3166_2Subdivisions) {
+TEST(GeoIpConditionDatabase, LooksUpCountriesAndIso3166_2Subdivisions) {
   ASSERT_TRUE(cityDb());
   EXPECT_EQ(locate("214.78.120.1"), "US US-CA");
   EXPECT_EQ(locate("214.78.123.255"), "US US-CA");
@@ -69,18 +69,18 @@ TEST(GeoIpDatabase, LooksUpCountriesAndIso3166_2Subdivisions) {
   EXPECT_EQ(locate("2001:218::1"), "JP");  // a country without subdivisions
 }
 
-TEST(GeoIpDatabase, SeveralSubdivisionsLargestFirst) {
+TEST(GeoIpConditionDatabase, SeveralSubdivisionsLargestFirst) {
   ASSERT_TRUE(cityDb());
   EXPECT_EQ(locate("2.125.160.216"), "GB GB-ENG GB-WBK");
 }
 
-TEST(GeoIpDatabase, Ipv4MappedAddressesAreLookedUpAsIpv4) {
+TEST(GeoIpConditionDatabase, Ipv4MappedAddressesAreLookedUpAsIpv4) {
   ASSERT_TRUE(cityDb());
   EXPECT_EQ(locate("::ffff:214.78.120.1"), "US US-CA");
   EXPECT_EQ(locate("::ffff:81.2.69.142"), "GB GB-ENG");
 }
 
-TEST(GeoIpDatabase, UnknownAndCountrylessAddressesHaveNoLocation) {
+TEST(GeoIpConditionDatabase, UnknownAndCountrylessAddressesHaveNoLocation) {
   ASSERT_TRUE(cityDb());
   EXPECT_EQ(locate("10.1.2.3"), "(none)");
   EXPECT_EQ(locate("127.0.0.1"), "(none)");
@@ -88,7 +88,7 @@ TEST(GeoIpDatabase, UnknownAndCountrylessAddressesHaveNoLocation) {
   EXPECT_EQ(locate("214.1.1.1"), "(none)");  // an entry with traits only
 }
 
-TEST(GeoIpDatabase, NonAddressesAreInvalidArguments) {
+TEST(GeoIpConditionDatabase, NonAddressesAreInvalidArguments) {
   ASSERT_TRUE(cityDb());
   for (const char* text : {"", "example.com", "214.78.120.1:80", "[::1]"}) {
     auto found = cityDb()->lookup(text);
@@ -97,7 +97,7 @@ TEST(GeoIpDatabase, NonAddressesAreInvalidArguments) {
   }
 }
 
-TEST(GeoIpDatabase, CountryDatabaseWorksToo) {
+TEST(GeoIpConditionDatabase, CountryDatabaseWorksToo) {
   auto db = GeoIpDatabase::open(kGeoIpDir + "/GeoIP2-Country-Test.mmdb");
   ASSERT_TRUE(db.ok()) << db.error().describe();
   auto found = (*db)->lookup("81.2.69.142");
@@ -107,7 +107,7 @@ TEST(GeoIpDatabase, CountryDatabaseWorksToo) {
   EXPECT_TRUE((*found)->subdivisions.empty());
 }
 
-TEST(GeoIpDatabase, ConcurrentLookupsAgree) {
+TEST(GeoIpConditionDatabase, ConcurrentLookupsAgree) {
   auto db = cityDb();
   ASSERT_TRUE(db);
   std::atomic<int> wrong{0};

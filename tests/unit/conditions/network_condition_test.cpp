@@ -155,20 +155,20 @@ json networkSpec(const json& allow, const json& deny) {
   return spec;
 }
 
-class CorporateNetwork : public ::testing::Test {
+class NetworkConditionCorporate : public ::testing::Test {
  protected:
   // The docs/objects.md example.
   std::unique_ptr<const Condition> c_ = compiled(
       networkSpec(json::array({"10.0.0.0/8", "2001:db8::/32"}), json::array({"10.66.0.0/16"})));
 };
 
-TEST_F(CorporateNetwork, DenyWinsOverAllow) {
+TEST_F(NetworkConditionCorporate, DenyWinsOverAllow) {
   const auto o = from(*c_, "10.66.1.2");
   EXPECT_FALSE(o.passed);
   EXPECT_EQ(o.reason, "source 10.66.1.2 is in denied block 10.66.0.0/16");
 }
 
-TEST_F(CorporateNetwork, AllowedBlocksPass) {
+TEST_F(NetworkConditionCorporate, AllowedBlocksPass) {
   auto o = from(*c_, "10.1.2.3");
   EXPECT_TRUE(o.passed);
   EXPECT_EQ(o.reason, "source 10.1.2.3 is in allowed block 10.0.0.0/8");
@@ -177,14 +177,14 @@ TEST_F(CorporateNetwork, AllowedBlocksPass) {
   EXPECT_EQ(o.reason, "source 2001:db8:1::5 is in allowed block 2001:db8::/32");
 }
 
-TEST_F(CorporateNetwork, Ipv4MappedSourcesMatchIpv4Blocks) {
+TEST_F(NetworkConditionCorporate, Ipv4MappedSourcesMatchIpv4Blocks) {
   EXPECT_TRUE(from(*c_, "::ffff:10.1.2.3").passed);
   const auto denied = from(*c_, "::ffff:10.66.1.2");
   EXPECT_FALSE(denied.passed);
   EXPECT_EQ(denied.reason, "source ::ffff:10.66.1.2 is in denied block 10.66.0.0/16");
 }
 
-TEST_F(CorporateNetwork, OutsideEveryAllowedBlockFails) {
+TEST_F(NetworkConditionCorporate, OutsideEveryAllowedBlockFails) {
   auto o = from(*c_, "192.0.2.1");
   EXPECT_FALSE(o.passed);
   EXPECT_EQ(o.reason, "source 192.0.2.1 is in no allowed block (10.0.0.0/8, 2001:db8::/32)");
@@ -195,7 +195,7 @@ TEST_F(CorporateNetwork, OutsideEveryAllowedBlockFails) {
   EXPECT_FALSE(from(*c_, "9.255.255.255").passed);
 }
 
-TEST_F(CorporateNetwork, MissingOrUnparseableSourceFailsClosed) {
+TEST_F(NetworkConditionCorporate, MissingOrUnparseableSourceFailsClosed) {
   auto o = from(*c_, std::nullopt);
   EXPECT_FALSE(o.passed);
   EXPECT_EQ(o.reason, "no source address in the request context");

@@ -107,26 +107,26 @@ TEST(TimeCondition, SpecsThatBypassedValidationAreErrorsNotCrashes) {
 
 // ---- plain windows ----
 
-class ParisBusinessHours : public ::testing::Test {
+class TimeConditionBusinessHours : public ::testing::Test {
  protected:
   std::unique_ptr<const Condition> c_ =
       compiled(timeSpec("Europe/Paris", json::array({window(kWeek, "08:00", "19:00")})));
 };
 
-TEST_F(ParisBusinessHours, OutsideReasonNamesDayTimeZoneAndSchedule) {
+TEST_F(TimeConditionBusinessHours, OutsideReasonNamesDayTimeZoneAndSchedule) {
   // Tuesday 2024-03-05, CET (UTC+1): 20:15 local is 19:15Z.
   const auto o = at(*c_, utc(2024, 3, 5, 19, 15));
   EXPECT_FALSE(o.passed);
   EXPECT_EQ(o.reason, "Tuesday 20:15 Europe/Paris (CET) is outside mon-fri 08:00-19:00");
 }
 
-TEST_F(ParisBusinessHours, InsideReasonNamesTheWindow) {
+TEST_F(TimeConditionBusinessHours, InsideReasonNamesTheWindow) {
   const auto o = at(*c_, utc(2024, 7, 9, 8, 30));  // Tuesday 10:30 CEST
   EXPECT_TRUE(o.passed);
   EXPECT_EQ(o.reason, "Tuesday 10:30 Europe/Paris (CEST) is inside mon-fri 08:00-19:00");
 }
 
-TEST_F(ParisBusinessHours, StartIsInclusiveEndIsExclusive) {
+TEST_F(TimeConditionBusinessHours, StartIsInclusiveEndIsExclusive) {
   EXPECT_FALSE(at(*c_, utc(2024, 3, 5, 6, 59, 59)).passed);  // 07:59:59
   EXPECT_FALSE(at(*c_, utc(2024, 3, 5, 7, 0) - std::chrono::milliseconds{1}).passed);
   EXPECT_TRUE(at(*c_, utc(2024, 3, 5, 7, 0)).passed);        // 08:00:00
@@ -137,7 +137,7 @@ TEST_F(ParisBusinessHours, StartIsInclusiveEndIsExclusive) {
             "Tuesday 19:00 Europe/Paris (CET) is outside mon-fri 08:00-19:00");
 }
 
-TEST_F(ParisBusinessHours, EveryWeekday) {
+TEST_F(TimeConditionBusinessHours, EveryWeekday) {
   // Monday 2024-03-04 to Sunday 2024-03-10, at noon local (11:00Z).
   const char* names[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
                          "Friday", "Saturday", "Sunday"};
@@ -150,7 +150,7 @@ TEST_F(ParisBusinessHours, EveryWeekday) {
   }
 }
 
-TEST_F(ParisBusinessHours, ExactSpansOverAWeek) {
+TEST_F(TimeConditionBusinessHours, ExactSpansOverAWeek) {
   EXPECT_EQ(passingSpans(*c_, utc(2024, 3, 4, 0, 0), utc(2024, 3, 11, 0, 0)),
             (std::vector<std::string>{
                 "2024-03-04 07:00:00Z - 2024-03-04 18:00:00Z",
@@ -212,21 +212,21 @@ TEST(TimeCondition, DayListsAreShownInWeekOrder) {
 
 // ---- wrap-around windows ----
 
-class ParisNights : public ::testing::Test {
+class TimeConditionNights : public ::testing::Test {
  protected:
   // Friday night into Saturday morning; 2024-03-08 is a Friday, CET (UTC+1).
   std::unique_ptr<const Condition> c_ =
       compiled(timeSpec("Europe/Paris", json::array({window({"fri"}, "22:00", "06:00")})));
 };
 
-TEST_F(ParisNights, WindowStartsOnTheListedDay) {
+TEST_F(TimeConditionNights, WindowStartsOnTheListedDay) {
   EXPECT_FALSE(at(*c_, utc(2024, 3, 8, 20, 59, 59)).passed);  // Fri 21:59:59
   const auto start = at(*c_, utc(2024, 3, 8, 21, 0));         // Fri 22:00
   EXPECT_TRUE(start.passed);
   EXPECT_EQ(start.reason, "Friday 22:00 Europe/Paris (CET) is inside fri 22:00-06:00");
 }
 
-TEST_F(ParisNights, RunsIntoTheNextDayAndSaysWhenItStarted) {
+TEST_F(TimeConditionNights, RunsIntoTheNextDayAndSaysWhenItStarted) {
   const auto midnight = at(*c_, utc(2024, 3, 8, 23, 0));  // Sat 00:00
   EXPECT_TRUE(midnight.passed);
   EXPECT_EQ(midnight.reason,
@@ -237,7 +237,7 @@ TEST_F(ParisNights, RunsIntoTheNextDayAndSaysWhenItStarted) {
   EXPECT_EQ(end.reason, "Saturday 06:00 Europe/Paris (CET) is outside fri 22:00-06:00");
 }
 
-TEST_F(ParisNights, TheDayListRefersToTheStartDayOnly) {
+TEST_F(TimeConditionNights, TheDayListRefersToTheStartDayOnly) {
   EXPECT_FALSE(at(*c_, utc(2024, 3, 9, 21, 30)).passed);  // Sat 22:30: sat not listed
   EXPECT_FALSE(at(*c_, utc(2024, 3, 10, 0, 30)).passed);  // Sun 01:30
   EXPECT_FALSE(at(*c_, utc(2024, 3, 8, 0, 30)).passed);   // Fri 01:30: thu not listed
