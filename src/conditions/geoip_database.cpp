@@ -87,8 +87,7 @@ Result<std::optional<GeoLocation>> GeoIpDatabase::lookup(std::string_view ip) co
     std::memcpy(&storage, &in6, sizeof in6);
   }
   int mmdbError = MMDB_SUCCESS;
-  // MMDB_lookup_sockaddr takes a non-const database but only reads it (libmaxminddb documents
-  // lookups on an opened database as thread-safe).
+  // Lookups only read the opened database, which libmaxminddb documents as thread-safe.
   auto result =
       MMDB_lookup_sockaddr(&mmdb_->db, reinterpret_cast<const sockaddr*>(&storage), &mmdbError);
   if (mmdbError == MMDB_IPV6_LOOKUP_IN_IPV4_DATABASE_ERROR) {
