@@ -65,6 +65,9 @@ std::optional<std::string> cidrProblem(std::string_view text) {
   } else {
     return "has an invalid address '" + address + "'";
   }
+  if (prefixText.empty() || prefixText.find_first_not_of("0123456789") != std::string_view::npos) {
+    return "has an invalid prefix length (0-" + std::to_string(maxPrefix) + ")";
+  }
   int prefix = -1;
   const auto [end, ec] =
       std::from_chars(prefixText.data(), prefixText.data() + prefixText.size(), prefix);

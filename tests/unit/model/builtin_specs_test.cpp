@@ -212,6 +212,11 @@ TEST(ModelClientWorkloadSpec, LeafCidrIsChecked) {
                   "/spec/match/cidr", "has an invalid prefix length (0-32)");
   expectOnlyError(clientErrors({{"attribute", "sourceIp"}, {"cidr", "10.0.0.0"}}),
                   "/spec/match/cidr", "must be a CIDR block");
+  for (const char* prefix : {"-0", "+8", "", " 8", "8 "}) {
+    expectOnlyError(
+        clientErrors({{"attribute", "sourceIp"}, {"cidr", std::string("10.0.0.0/") + prefix}}),
+        "/spec/match/cidr", "has an invalid prefix length (0-32)");
+  }
 }
 
 TEST(ModelClientWorkloadSpec, GroupHasExactlyOneNonEmptyList) {
