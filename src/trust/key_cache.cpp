@@ -1,6 +1,7 @@
 #include "trust/key_cache.hpp"
 
 #include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -40,8 +41,14 @@ struct KeyCache::Entry {
 struct KeyCache::Flight {
   bool done = false;
   std::optional<Error> error;
-  std::condition_variable cv;                                 // blocking waiters
-  std::vector<asio::any_completion_handler<void()>> waiters;  // coroutine waiters
+  std::condition_variable cv;  // blocking waiters
+  // Coroutine waiters with their executors (any_completion_executor cannot be posted to in
+  // Boost 1.81, so the waiter's own executor is kept alongside).
+  struct Waiter {
+    asio::any_io_executor executor;
+    asio::any_completion_handler<void()> handler;
+  };
+  std::vector<Waiter> waiters;
 };
 
 struct KeyCache::Plan {
@@ -270,7 +277,7 @@ KeyCache::Plan KeyCache::plan(const KeyLocation& location, std::string_view kid)
 
 void KeyCache::finish(Entry& entry, const std::shared_ptr<Flight>& flight,
                       Result<Fetched> fetched) {
-  std::vector<asio::any_completion_handler<void()>> waiters;
+  std::vector<Flight::Waiter> waiters;
   {
     std::lock_guard lock(mutex_);
     const SystemTime now = clock_.now();
@@ -298,9 +305,10 @@ void KeyCache::finish(Entry& entry, const std::shared_ptr<Flight>& flight,
     waiters = std::move(flight->waiters);
     flight->cv.notify_all();
   }
+  // Each waiter resumes on its own executor (the coroutine's), never inside this call.
   for (auto& waiter : waiters) {
-    auto executor = asio::get_associated_executor(waiter);
-    asio::post(executor, [handler = std::move(waiter)]() mutable { std::move(handler)(); });
+    asio::post(waiter.executor,
+               [handler = std::move(waiter.handler)]() mutable { std::move(handler)(); });
   }
 }
 
@@ -408,7 +416,10 @@ boost::asio::awaitable<void> KeyCache::wait(std::shared_ptr<Flight> flight) {
       asio::post(executor, std::move(handler));
       return;
     }
-    flight->waiters.emplace_back(std::move(handler));
+    Flight::Waiter waiter;
+    waiter.executor = asio::get_associated_executor(handler);
+    waiter.handler = std::move(handler);
+    flight->waiters.push_back(std::move(waiter));
   };
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(std::move(initiation),
                                                                         asio::use_awaitable);
