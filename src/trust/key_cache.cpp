@@ -1,6 +1,5 @@
 #include "trust/key_cache.hpp"
 
-#include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
@@ -42,11 +41,12 @@ struct KeyCache::Flight {
   bool done = false;
   std::optional<Error> error;
   std::condition_variable cv;  // blocking waiters
-  // Coroutine waiters with their executors (any_completion_executor cannot be posted to in
-  // Boost 1.81, so the waiter's own executor is kept alongside).
+  // Coroutine waiters: the waiter's executor and how to resume it. Not any_completion_handler:
+  // in Boost 1.81 it cannot be posted (any_completion_executor lacks blocking.never), and stored
+  // in a vector here it ended up wrapping itself recursively (stack overflow).
   struct Waiter {
     asio::any_io_executor executor;
-    asio::any_completion_handler<void()> handler;
+    std::function<void()> resume;
   };
   std::vector<Waiter> waiters;
 };
@@ -307,8 +307,7 @@ void KeyCache::finish(Entry& entry, const std::shared_ptr<Flight>& flight,
   }
   // Each waiter resumes on its own executor (the coroutine's), never inside this call.
   for (auto& waiter : waiters) {
-    asio::post(waiter.executor,
-               [handler = std::move(waiter.handler)]() mutable { std::move(handler)(); });
+    asio::post(waiter.executor, std::move(waiter.resume));
   }
 }
 
@@ -418,7 +417,9 @@ boost::asio::awaitable<void> KeyCache::wait(std::shared_ptr<Flight> flight) {
     }
     Flight::Waiter waiter;
     waiter.executor = asio::get_associated_executor(handler);
-    waiter.handler = std::move(handler);
+    // std::function needs a copyable target; the handler itself is move-only.
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    waiter.resume = [shared] { std::move (*shared)(); };
     flight->waiters.push_back(std::move(waiter));
   };
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(std::move(initiation),
