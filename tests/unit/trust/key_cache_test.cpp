@@ -387,6 +387,17 @@ TEST_F(KeyCacheTest, NeverHadKeysAndIssuerDownIsUnavailable) {
       << keys.error().message;
   EXPECT_NE(keys.error().message.find("HTTP 500"), std::string::npos);
 
+  // Failures back off too: a flood of tokens for a down issuer is not a flood of requests.
+  keys = get(discovery(), "k1");
+  ASSERT_FALSE(keys);
+  EXPECT_EQ(keys.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(discoveryHits(), 1);
+  issuer_.state().mode = Issuer::Mode::kOk;
+  clock_.advance(11s);
+  keys = get(discovery(), "k1");
+  ASSERT_TRUE(keys) << keys.error().describe();
+  EXPECT_EQ(discoveryHits(), 2);
+
   // Nothing listening at all.
   KeyLocation closed;
   closed.issuer = "http://127.0.0.1:1";
