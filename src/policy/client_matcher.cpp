@@ -1,55 +1,18 @@
 #include "policy/client_matcher.hpp"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
-#include <array>
-#include <charconv>
-#include <cstring>
 
 #include "common/glob.hpp"
+#include "conditions/network_condition.hpp"
 
 namespace tessera::policy {
-
-namespace {
-// An address as 16 bytes (IPv4 as IPv4-mapped IPv6), so one comparison serves both families.
-struct Address {
-  std::array<unsigned char, 16> bytes{};
-};
-
-std::optional<Address> parseAddress(const std::string& text) {
-  Address a;
-  unsigned char v4[4];
-  if (::inet_pton(AF_INET, text.c_str(), v4) == 1) {
-    a.bytes[10] = 0xff;
-    a.bytes[11] = 0xff;
-    std::memcpy(a.bytes.data() + 12, v4, 4);
-    return a;
-  }
-  if (::inet_pton(AF_INET6, text.c_str(), a.bytes.data()) == 1) {
-    return a;
-  }
-  return std::nullopt;
-}
-
-bool inBlock(const Address& a, const Address& network, int prefix) {
-  for (int bit = 0; bit < prefix; ++bit) {
-    const int mask = 0x80 >> (bit % 8);
-    if ((a.bytes[bit / 8] & mask) != (network.bytes[bit / 8] & mask)) {
-      return false;
-    }
-  }
-  return true;
-}
-}  // namespace
 
 struct ClientMatcher::Node {
   enum class Kind { kAll, kAny, kEquals, kOneOf, kGlob, kCidr };
   Kind kind = Kind::kEquals;
   std::string attribute;
   std::vector<std::string> values;
-  Address network;
-  int prefix = 0;
+  conditions::CidrBlock block;
   std::vector<Node> children;
 };
 
@@ -98,20 +61,11 @@ Result<Node> compileNode(const nlohmann::json& m, const std::string& pointer) {
     node.kind = Node::Kind::kCidr;
     const std::string text = cidr->get<std::string>();
     node.values.push_back(text);
-    const auto slash = text.find('/');
-    auto network = parseAddress(text.substr(0, slash));
-    if (slash == std::string::npos || !network) {
+    auto block = conditions::parseCidr(text);
+    if (!block) {
       return bad("invalid cidr " + text);
     }
-    node.network = *network;
-    const bool v4 = text.find(':') == std::string::npos;
-    int prefix = -1;
-    const char* begin = text.data() + slash + 1;
-    const char* end = text.data() + text.size();
-    if (std::from_chars(begin, end, prefix).ptr != end || prefix < 0 || prefix > (v4 ? 32 : 128)) {
-      return bad("invalid cidr " + text);
-    }
-    node.prefix = v4 ? prefix + 96 : prefix;
+    node.block = *block;
   } else {
     return bad("no equals, oneOf, glob or cidr");
   }
@@ -158,8 +112,8 @@ bool evaluateNode(const Node& node, const Attributes& attributes, MatchOutcome& 
       test = "matches '" + node.values[0] + "'";
       break;
     case Node::Kind::kCidr: {
-      const auto address = parseAddress(a.value);
-      matched = address && inBlock(*address, node.network, node.prefix);
+      const auto address = conditions::parseIpAddress(a.value);
+      matched = address && node.block.contains(*address);
       test = "in " + node.values[0];
       break;
     }
