@@ -138,8 +138,11 @@ net::Response objectResponse(int status, const model::ConfigObject& o,
 }
 
 json eventJson(const store::AdminEventRecord& e) {
+  // A damaged stored document reads as null rather than nlohmann's "discarded" value, which
+  // would serialise as invalid JSON.
   const auto doc = [](const std::string& text) {
-    return text.empty() ? json(nullptr) : json::parse(text, nullptr, false);
+    json parsed = text.empty() ? json(nullptr) : json::parse(text, nullptr, false);
+    return parsed.is_discarded() ? json(nullptr) : parsed;
   };
   return {{"id", e.id},
           {"at", formatUnixRfc3339(e.at)},
