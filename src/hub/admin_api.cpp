@@ -19,26 +19,6 @@ std::string actorOf(const AdminPrincipal& p) {
   return "token:" + p.tokenId;
 }
 
-Result<json> strictJsonBody(const net::Request& request, std::size_t maxBytes) {
-  auto type = request.header("Content-Type");
-  std::string_view media = type ? *type : std::string_view();
-  media = media.substr(0, media.find(';'));
-  while (!media.empty() && media.back() == ' ') {
-    media.remove_suffix(1);
-  }
-  if (!net::equalsIgnoreCase(media, "application/json")) {
-    return fail(ErrorCode::kUnsupportedMediaType, "expected Content-Type: application/json");
-  }
-  jose::JsonLimits limits;
-  limits.maxBytes = maxBytes;
-  limits.maxDepth = kMaxJsonDepth;
-  auto parsed = jose::parseStrictJson(request.body, limits);
-  if (!parsed) {
-    return Error{parsed.error().code, "request body: " + parsed.error().message};
-  }
-  return parsed;
-}
-
 Result<int> parseLimit(const net::Request& request) {
   const auto text = request.query("limit");
   if (!text) {
@@ -168,6 +148,26 @@ Result<std::optional<std::int64_t>> timeQuery(const net::Request& request, const
 }
 }  // namespace
 
+Result<json> strictJsonBody(const net::Request& request, std::size_t maxBytes) {
+  auto type = request.header("Content-Type");
+  std::string_view media = type ? *type : std::string_view();
+  media = media.substr(0, media.find(';'));
+  while (!media.empty() && media.back() == ' ') {
+    media.remove_suffix(1);
+  }
+  if (!net::equalsIgnoreCase(media, "application/json")) {
+    return fail(ErrorCode::kUnsupportedMediaType, "expected Content-Type: application/json");
+  }
+  jose::JsonLimits limits;
+  limits.maxBytes = maxBytes;
+  limits.maxDepth = kMaxJsonDepth;
+  auto parsed = jose::parseStrictJson(request.body, limits);
+  if (!parsed) {
+    return Error{parsed.error().code, "request body: " + parsed.error().message};
+  }
+  return parsed;
+}
+
 Result<AdminPrincipal> AdminApi::authorize(const net::Request& request,
                                            Permission permission) const {
   const auto header = request.header("Authorization");
@@ -220,6 +220,28 @@ void AdminApi::add(net::Router& router, std::string method, std::string pattern,
         return std::move(*result);
       }),
       options);
+}
+
+void AdminApi::addAsync(net::Router& router, std::string method, std::string pattern,
+                        Permission permission, AsyncAdminHandler handler, std::size_t maxBody) {
+  routes_.push_back(AdminRoute{method, pattern, permission});
+  net::RouteOptions options;
+  options.maxBodyBytes = maxBody;
+  router.add(method, pattern,
+             net::Handler([this, permission, handler = std::move(handler)](
+                              net::Request& request) -> boost::asio::awaitable<net::Response> {
+               auto principal = authorize(request, permission);
+               if (!principal) {
+                 auto res = net::errorResponse(principal.error());
+                 if (principal.error().code == ErrorCode::kUnauthenticated) {
+                   res.headers.set("WWW-Authenticate", "Bearer realm=\"tessera\"");
+                 }
+                 co_return res;
+               }
+               auto response = co_await handler(request, std::move(*principal));
+               co_return response;
+             }),
+             options);
 }
 
 void AdminApi::addRoutes(net::Router& router) {

@@ -29,6 +29,14 @@ struct AdminApiOptions {
   std::size_t maxApplyObjects = 20000;
 };
 
+// The JSON body of `request`: Content-Type must be JSON, duplicate members are refused, size
+// and depth are limited.
+Result<nlohmann::json> strictJsonBody(const net::Request& request, std::size_t maxBytes);
+
+// A route handler that may wait (access decisions fetch keys, replay requests).
+using AsyncAdminHandler =
+    std::function<boost::asio::awaitable<net::Response>(net::Request&, AdminPrincipal)>;
+
 class AdminApi {
  public:
   AdminApi(ConfigService& config, AdminTokens& tokens, const Clock& clock, AdminApiOptions options)
@@ -36,6 +44,10 @@ class AdminApi {
 
   // Adds every admin route to `router`.
   void addRoutes(net::Router& router);
+  // Adds a route of another API (access) with the same authentication and role check, listed in
+  // routes() for the OpenAPI document and the role tests.
+  void addAsync(net::Router& router, std::string method, std::string pattern, Permission permission,
+                AsyncAdminHandler handler, std::size_t maxBody);
   const std::vector<AdminRoute>& routes() const { return routes_; }
 
  private:

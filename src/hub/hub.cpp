@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/version.hpp"
+#include "conditions/geoip_database.hpp"
+#include "hub/access_api.hpp"
 #include "hub/issuer_routes.hpp"
 #include "hub/openapi.hpp"
 #include "net/shutdown_signal.hpp"
@@ -40,6 +42,17 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   hub->adminTokens_ = std::make_unique<AdminTokens>(hub->store_.adminTokens, clock);
   hub->configService_ = std::make_unique<ConfigService>(hub->store_.config, clock);
   TESSERA_RETURN_IF_ERROR(hub->configService_->refresh());
+  AccessServiceOptions access;
+  access.serverId =
+      hub->config_.access.serverId.empty() ? hub->config_.issuer : hub->config_.access.serverId;
+  if (hub->config_.access.geoipDatabase) {
+    TESSERA_ASSIGN_OR_RETURN(
+        access.geoip, conditions::GeoIpDatabase::open(hub->config_.access.geoipDatabase->string()));
+  }
+  access.tokenCache.maxEntries = hub->config_.access.tokenCacheEntries;
+  TESSERA_DECLARE_OR_RETURN(auto client, net::HttpClient::create());
+  hub->access_ = std::make_unique<AccessService>(*hub->configService_, std::move(client), clock,
+                                                 std::move(access));
   auto created = hub->keys_->maintain();
   if (!created) {
     return std::move(created).error();
@@ -58,6 +71,7 @@ net::Router Hub::buildRouter() {
   adminOptions.maxBodyBytes = config_.server.maxBodyBytes;
   adminApi_ = std::make_unique<AdminApi>(*configService_, *adminTokens_, clock_, adminOptions);
   adminApi_->addRoutes(router);
+  addAccessRoutes(*adminApi_, router, *access_);
   addOpenApiRoute(router, buildOpenApiDocument(adminApi_->routes(), configService_->registry()));
   router.get("/healthz", [](net::Request&) {
     return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});

@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "hub/access_service.hpp"
 #include "hub/admin_api.hpp"
 #include "hub/admin_tokens.hpp"
 #include "hub/config_service.hpp"
@@ -43,6 +44,7 @@ class Hub {
   KeyManager& keys() { return *keys_; }
   AdminTokens& adminTokens() { return *adminTokens_; }
   ConfigService& configService() { return *configService_; }
+  AccessService& accessService() { return *access_; }
   // The admin routes as registered (after start()): for the OpenAPI document's test.
   const std::vector<AdminRoute>& adminRoutes() const { return adminApi_->routes(); }
   MetricsRegistry& metrics() { return metrics_; }
@@ -58,6 +60,7 @@ class Hub {
   std::unique_ptr<KeyManager> keys_;
   std::unique_ptr<AdminTokens> adminTokens_;
   std::unique_ptr<ConfigService> configService_;
+  std::unique_ptr<AccessService> access_;
   std::unique_ptr<AdminApi> adminApi_;
   MetricsRegistry metrics_;
   std::unique_ptr<net::HttpServer> server_;

@@ -33,8 +33,8 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
     return std::move(parsed).error();
   }
   const ConfigNode& root = *parsed;
-  TESSERA_RETURN_IF_ERROR(
-      root.rejectUnknown({"issuer", "server", "store", "keyEncryptionKey", "keys", "log"}));
+  TESSERA_RETURN_IF_ERROR(root.rejectUnknown(
+      {"issuer", "server", "store", "keyEncryptionKey", "keys", "log", "access"}));
   HubConfig c;
   TESSERA_ASSIGN_OR_RETURN(c.issuer, root.requiredString("issuer"));
   if (!c.issuer.starts_with("https://") && !isLoopbackHttp(c.issuer)) {
@@ -129,6 +129,22 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
   TESSERA_ASSIGN_OR_RETURN(c.keys.prepublish, keys.duration("prepublish", c.keys.prepublish));
   TESSERA_ASSIGN_OR_RETURN(c.keys.maxTokenLifetime,
                            keys.duration("maxTokenLifetime", c.keys.maxTokenLifetime));
+
+  ConfigNode access;
+  TESSERA_ASSIGN_OR_RETURN(access, root.child("access"));
+  TESSERA_RETURN_IF_ERROR(access.rejectUnknown({"serverId", "geoipDatabase", "tokenCacheEntries"}));
+  TESSERA_ASSIGN_OR_RETURN(c.access.serverId, access.string("serverId", ""));
+  if (c.access.serverId.size() > 256) {
+    return access.errorAt("serverId", "must be at most 256 characters");
+  }
+  if (access.has("geoipDatabase")) {
+    std::string path;
+    TESSERA_ASSIGN_OR_RETURN(path, access.requiredString("geoipDatabase"));
+    c.access.geoipDatabase = resolve(baseDir, path);
+  }
+  std::int64_t entries = 0;
+  TESSERA_ASSIGN_OR_RETURN(entries, access.integer("tokenCacheEntries", 100'000, 0, 10'000'000));
+  c.access.tokenCacheEntries = static_cast<std::size_t>(entries);
 
   ConfigNode log;
   TESSERA_ASSIGN_OR_RETURN(log, root.child("log"));

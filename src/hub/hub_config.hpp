@@ -41,6 +41,15 @@ struct ServerSettings {
   std::chrono::milliseconds idleTimeout = std::chrono::seconds(60);
 };
 
+// The access API (access: in hub.yaml).
+struct AccessSettings {
+  // The X-Tessera-Server-ID value AWS role evidence must sign; "" means the issuer URL.
+  std::string serverId;
+  // A MaxMind DB for geoip access conditions; without one they fail closed.
+  std::optional<std::filesystem::path> geoipDatabase;
+  std::size_t tokenCacheEntries = 100'000;  // verified-token cache bound
+};
+
 struct HubConfig {
   std::string issuer;  // https://..., or http://127.0.0.1... for development
   ServerSettings server;
@@ -50,6 +59,7 @@ struct HubConfig {
   std::optional<std::string> postgresUrl;
   KekSource kek;
   KeyPolicy keys;
+  AccessSettings access;
   std::string logLevel = "info";
   std::string logFormat = "text";
   bool devMode = false;

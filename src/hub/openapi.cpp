@@ -1,5 +1,7 @@
 #include "hub/openapi.hpp"
 
+#include "hub/access_api.hpp"
+
 #include <map>
 #include <set>
 #include <utility>
@@ -36,6 +38,8 @@ std::string_view permissionId(Permission permission) {
       return "tokens.manage";
     case Permission::kAccess:
       return "access";
+    case Permission::kAccessExplain:
+      return "access.explain";
   }
   return "unknown";
 }
@@ -225,6 +229,110 @@ json componentSchemas(const model::SpecRegistry& registry) {
         {"nextPageToken",
          {{"type", "string"}, {"description", "Pass as pageToken for older events."}}}}},
       {"required", {"items"}},
+      {"additionalProperties", false}};
+  const json str = {{"type", "string"}};
+  const json stringMap = {{"type", "object"}, {"additionalProperties", {{"type", "string"}}}};
+  schemas["AccessTarget"] = {
+      {"type", "object"},
+      {"description", "What the workload wants to reach."},
+      {"properties",
+       {{"host", {{"type", "string"}, {"minLength", 1}, {"maxLength", 253}}},
+        {"port", {{"type", "integer"}, {"minimum", 1}, {"maximum", 65535}}},
+        {"protocol", {{"type", "string"}, {"minLength", 1}, {"maxLength", 32}}}}},
+      {"required", {"host", "port", "protocol"}},
+      {"additionalProperties", false}};
+  schemas["Evidence"] = {
+      {"type", "object"},
+      {"description",
+       "What the edge collected from the workload. Each trust provider reads one member; a "
+       "token provider picks the token whose issuer is its own."},
+      {"properties",
+       {{"tokens",
+         {{"type", "array"},
+          {"maxItems", 8},
+          {"items", {{"type", "string"}, {"maxLength", 16384}}}}},
+        {"awsGetCallerIdentity",
+         {{"type", "object"},
+          {"description", "A SigV4-signed sts:GetCallerIdentity request, replayed by the hub."},
+          {"properties", {{"method", str}, {"url", str}, {"headers", stringMap}, {"body", str}}},
+          {"required", {"method", "url", "headers"}},
+          {"additionalProperties", false}}},
+        {"awsInstanceIdentity",
+         {{"type", "object"},
+          {"description", "The EC2 instance identity document and its rsa2048 PKCS#7 signature."},
+          {"properties", {{"document", str}, {"rsa2048", str}}},
+          {"required", {"document", "rsa2048"}},
+          {"additionalProperties", false}}},
+        {"azureAttestedDocument",
+         {{"type", "object"},
+          {"description", "The Azure IMDS attested document (PKCS#7)."},
+          {"properties",
+           {{"encoding", {{"type", "string"}, {"enum", {"pkcs7"}}}}, {"signature", str}}},
+          {"required", {"encoding", "signature"}},
+          {"additionalProperties", false}}}}},
+      {"additionalProperties", false}};
+  schemas["AccessRequest"] = {
+      {"type", "object"},
+      {"properties",
+       {{"evidence", refTo("Evidence")},
+        {"target", refTo("AccessTarget")},
+        {"context",
+         {{"type", "object"},
+          {"description",
+           "Unverified facts the edge reports (sourceIp, hostname, process...); traces mark "
+           "them unverified."},
+          {"maxProperties", 32},
+          {"additionalProperties", {{"type", "string"}, {"maxLength", 1024}}}}}}},
+      {"required", {"target"}},
+      {"additionalProperties", false}};
+  schemas["DecisionStep"] = {
+      {"type", "object"},
+      {"properties",
+       {{"stage",
+         {{"type", "string"},
+          {"enum",
+           {"serverWorkload", "policy", "trustProvider", "clientWorkload", "accessCondition"}}}},
+        {"object", str},
+        {"passed", {{"type", "boolean"}}},
+        {"detail", str},
+        {"reasonCode", str},
+        {"details",
+         {{"type", "object"},
+          {"description",
+           "MatchRuleFailed: attribute, expected, actual. ConditionFailed: condition, detail."}}}}},
+      {"required", {"stage", "passed", "detail"}},
+      {"additionalProperties", false}};
+  schemas["VerifiedIdentity"] = {{"type", "object"},
+                                 {"properties",
+                                  {{"provider", str},
+                                   {"type", str},
+                                   {"subject", str},
+                                   {"expiresAt", {{"type", "string"}, {"format", "date-time"}}},
+                                   {"attributes", stringMap}}},
+                                 {"required", {"provider", "type", "subject", "attributes"}},
+                                 {"additionalProperties", false}};
+  schemas["AccessDecision"] = {
+      {"type", "object"},
+      {"properties",
+       {{"contextId", {{"type", "string"}, {"description", "The access event's id."}}},
+        {"time", {{"type", "string"}, {"format", "date-time"}}},
+        {"outcome", {{"type", "string"}, {"enum", {"authorized", "unauthorized", "error"}}}},
+        {"reasonCode",
+         {{"type", "string"},
+          {"enum",
+           {"Authorized", "NoPolicy", "NoDataFound", "InvalidEvidence", "InvalidSignature",
+            "Expired", "ClaimRejected", "MatchRuleFailed", "ConditionFailed", "ProviderError"}}}},
+        {"reason", str},
+        {"serverWorkload", str},
+        {"policy", str},
+        {"clientWorkload", str},
+        {"credentialProvider", str},
+        {"identities", {{"type", "array"}, {"items", refTo("VerifiedIdentity")}}},
+        {"trace",
+         {{"type", "array"},
+          {"items", refTo("DecisionStep")},
+          {"description", "Every step (explain and access events only)."}}}}},
+      {"required", {"contextId", "time", "outcome", "reasonCode", "reason", "identities"}},
       {"additionalProperties", false}};
   const json role = {{"type", "string"}, {"enum", {"admin", "editor", "auditor", "edge"}}};
   const json time = {{"type", "string"}, {"format", "date-time"}};
@@ -478,6 +586,26 @@ const std::map<RouteKey, OperationDoc>& operationDocs() {
     audit.errors = {400};
     out.emplace(RouteKey{"GET", "/v1/audit"}, std::move(audit));
 
+    auto access =
+        operation("decideAccess", "Decide whether a workload may reach a target", "access");
+    access.description =
+        "For edges. Verifies the evidence with the trust providers of the candidate policies, "
+        "identifies the client workload, evaluates the access conditions and records an access "
+        "event. Every outcome (authorized, unauthorized, error) answers 200 with the decision.";
+    access.requestBody = jsonBody(refTo("AccessRequest"), "Evidence, target and context.");
+    access.success = successResponse("The decision.", refTo("AccessDecision"));
+    access.errors = {400, 413, 415};
+    out.emplace(RouteKey{"POST", "/v1/access"}, std::move(access));
+
+    auto explain = operation("explainAccess", "Explain a decision without side effects", "access");
+    explain.description =
+        "The same evaluation as /v1/access, with the full trace and no access event: answers "
+        "why a workload was (not) authorized.";
+    explain.requestBody = jsonBody(refTo("AccessRequest"), "Evidence, target and context.");
+    explain.success = successResponse("The decision with its trace.", refTo("AccessDecision"));
+    explain.errors = {400, 413, 415};
+    out.emplace(RouteKey{"POST", "/v1/access/explain"}, std::move(explain));
+
     auto createToken = operation("createAdminToken", "Create an admin token", "adminTokens");
     createToken.description = "The token is in the response once and never again.";
     createToken.requestBody = jsonBody(refTo("AdminTokenCreateRequest"), "Role and description.");
@@ -638,8 +766,10 @@ std::vector<AdminRoute> adminRoutesWithoutHub() {
   ConfigService config(nullptr, SystemClock::instance());
   AdminTokens tokens(nullptr, SystemClock::instance());
   AdminApi api(config, tokens, SystemClock::instance(), AdminApiOptions{});
+  AccessService access(config, nullptr, SystemClock::instance(), AccessServiceOptions{});
   net::Router router;
   api.addRoutes(router);
+  addAccessRoutes(api, router, access);
   return api.routes();
 }
 

@@ -14,6 +14,8 @@ std::string_view permissionName(Permission permission) noexcept {
       return "manage admin tokens";
     case Permission::kAccess:
       return "use the access API";
+    case Permission::kAccessExplain:
+      return "explain access decisions";
   }
   return "do this";
 }

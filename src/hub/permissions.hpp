@@ -9,11 +9,12 @@
 namespace tessera::hub {
 
 enum class Permission {
-  kConfigRead,   // list, get, export
-  kConfigWrite,  // create, update, delete, apply
-  kAuditRead,    // admin audit events
-  kTokenManage,  // admin tokens
-  kAccess,       // the access API (edges)
+  kConfigRead,     // list, get, export
+  kConfigWrite,    // create, update, delete, apply
+  kAuditRead,      // admin audit events
+  kTokenManage,    // admin tokens
+  kAccess,         // the access API (edges)
+  kAccessExplain,  // explain a decision without side effects (operators)
 };
 
 std::string_view permissionName(Permission permission) noexcept;
@@ -23,9 +24,11 @@ constexpr bool roleAllows(AdminRole role, Permission permission) noexcept {
     case AdminRole::kAdmin:
       return permission != Permission::kAccess;
     case AdminRole::kEditor:
-      return permission == Permission::kConfigRead || permission == Permission::kConfigWrite;
+      return permission == Permission::kConfigRead || permission == Permission::kConfigWrite ||
+             permission == Permission::kAccessExplain;
     case AdminRole::kAuditor:
-      return permission == Permission::kConfigRead || permission == Permission::kAuditRead;
+      return permission == Permission::kConfigRead || permission == Permission::kAuditRead ||
+             permission == Permission::kAccessExplain;
     case AdminRole::kEdge:
       return permission == Permission::kAccess;
   }

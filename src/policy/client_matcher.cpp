@@ -80,6 +80,21 @@ std::string quoteList(const std::vector<std::string>& values) {
   return out + "]";
 }
 
+std::string describeTest(const Node& node) {
+  switch (node.kind) {
+    case Node::Kind::kEquals:
+      return "equals '" + node.values[0] + "'";
+    case Node::Kind::kOneOf:
+      return "one of " + quoteList(node.values);
+    case Node::Kind::kGlob:
+      return "matches '" + node.values[0] + "'";
+    case Node::Kind::kCidr:
+      return "in " + node.values[0];
+    default:
+      return "";
+  }
+}
+
 bool evaluateNode(const Node& node, const Attributes& attributes, MatchOutcome& out) {
   if (node.kind == Node::Kind::kAll || node.kind == Node::Kind::kAny) {
     const bool all = node.kind == Node::Kind::kAll;
@@ -93,32 +108,34 @@ bool evaluateNode(const Node& node, const Attributes& attributes, MatchOutcome& 
   const auto it = attributes.find(node.attribute);
   if (it == attributes.end()) {
     out.trace.push_back(node.attribute + ": absent, no match");
+    if (!out.firstMismatch) {
+      out.firstMismatch = Mismatch{node.attribute, describeTest(node), "(absent)"};
+    }
     return false;
   }
   const Attribute& a = it->second;
   bool matched = false;
-  std::string test;
+  const std::string test = describeTest(node);
   switch (node.kind) {
     case Node::Kind::kEquals:
       matched = a.value == node.values[0];
-      test = "equals '" + node.values[0] + "'";
       break;
     case Node::Kind::kOneOf:
       matched = std::find(node.values.begin(), node.values.end(), a.value) != node.values.end();
-      test = "one of " + quoteList(node.values);
       break;
     case Node::Kind::kGlob:
       matched = globMatch(node.values[0], a.value);
-      test = "matches '" + node.values[0] + "'";
       break;
     case Node::Kind::kCidr: {
       const auto address = conditions::parseIpAddress(a.value);
       matched = address && node.block.contains(*address);
-      test = "in " + node.values[0];
       break;
     }
     default:
       break;
+  }
+  if (!matched && !out.firstMismatch) {
+    out.firstMismatch = Mismatch{node.attribute, test, "'" + a.value + "'"};
   }
   if (matched && !a.verified) {
     out.usedUnverified = true;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,16 @@ namespace tessera::policy {
 using trust::Attribute;
 using trust::Attributes;
 
+// A leaf that did not hold, for the access event's MatchRuleFailed reason.
+struct Mismatch {
+  std::string attribute;
+  std::string expected;  // "matches 'sales-analytics-*'"
+  std::string actual;    // "'web-1'" or "(absent)"
+};
+
 struct MatchOutcome {
   bool matched = false;
+  std::optional<Mismatch> firstMismatch;  // set when a leaf failed
   bool usedUnverified = false;     // a leaf that decided the outcome read an unverified value
   std::vector<std::string> trace;  // one line per leaf evaluated, in order
 };

@@ -1,5 +1,7 @@
 #include "policy/decision.hpp"
 
+#include <algorithm>
+
 namespace tessera::policy {
 
 namespace {
@@ -15,9 +17,61 @@ bool isInfrastructureFailure(ErrorCode code) {
   return code == ErrorCode::kUnavailable || code == ErrorCode::kTimeout ||
          code == ErrorCode::kHttpConnect || code == ErrorCode::kHttpTls ||
          code == ErrorCode::kHttpUpstream || code == ErrorCode::kHttpResponseTooLarge ||
-         code == ErrorCode::kInternal;
+         code == ErrorCode::kInternal || code == ErrorCode::kJwksInvalid ||
+         code == ErrorCode::kStoreFailure;
+}
+
+std::string fieldValue(const Error& error, std::string_view pointer) {
+  for (const auto& f : error.fields) {
+    if (f.pointer == pointer) {
+      return f.reason;
+    }
+  }
+  return "";
 }
 }  // namespace
+
+std::string_view reasonCodeFor(const Error& error) noexcept {
+  switch (error.code) {
+    case ErrorCode::kEvidenceMissing:
+      return reason::kNoDataFound;
+    case ErrorCode::kTrustRuleFailed:
+      return reason::kMatchRuleFailed;
+    case ErrorCode::kTokenSignatureInvalid:
+    case ErrorCode::kTokenKeyNotFound:
+    case ErrorCode::kTokenAlgNone:
+    case ErrorCode::kTokenAlgUnsupported:
+    case ErrorCode::kTokenAlgHmacRejected:
+    case ErrorCode::kTokenAlgKeyMismatch:
+    case ErrorCode::kTokenAlgNotAllowed:
+    case ErrorCode::kTokenEmbeddedKeyRejected:
+    case ErrorCode::kTokenCritUnsupported:
+      return reason::kInvalidSignature;
+    case ErrorCode::kTokenExpired:
+    case ErrorCode::kTokenNotYetValid:
+    case ErrorCode::kTokenIssuedInFuture:
+    case ErrorCode::kTokenLifetimeTooLong:
+      return reason::kExpired;
+    case ErrorCode::kTokenIssuerMismatch:
+    case ErrorCode::kTokenAudienceMismatch:
+    case ErrorCode::kTokenTypMismatch:
+    case ErrorCode::kTokenClaimMissing:
+    case ErrorCode::kTokenClaimInvalid:
+    case ErrorCode::kPermissionDenied:
+      return reason::kClaimRejected;
+    case ErrorCode::kTokenTooLarge:
+    case ErrorCode::kTokenMalformed:
+    case ErrorCode::kTokenSegmentCount:
+    case ErrorCode::kTokenHeaderInvalid:
+    case ErrorCode::kTokenPayloadInvalid:
+    case ErrorCode::kEvidenceInvalid:
+    case ErrorCode::kInvalidArgument:
+      return reason::kInvalidEvidence;
+    default:
+      return isInfrastructureFailure(error.code) ? reason::kProviderError
+                                                 : reason::kInvalidEvidence;
+  }
+}
 
 std::string_view outcomeName(Outcome outcome) noexcept {
   switch (outcome) {
@@ -51,6 +105,27 @@ Result<std::shared_ptr<const CompiledConfig>> CompiledConfig::compile(
   return std::shared_ptr<const CompiledConfig>(std::move(config));
 }
 
+std::vector<std::string> CompiledConfig::trustProvidersFor(const Target& target) const {
+  std::vector<std::string> out;
+  const auto* server = index_.match(target);
+  if (server == nullptr) {
+    return out;
+  }
+  const auto candidates = policiesByServer_.find(server->metadata.name);
+  if (candidates == policiesByServer_.end()) {
+    return out;
+  }
+  for (const auto* policy : candidates->second) {
+    for (const auto& name : policy->spec.at("trustProviders").at("names")) {
+      const auto& n = name.get_ref<const std::string&>();
+      if (std::find(out.begin(), out.end(), n) == out.end()) {
+        out.push_back(n);
+      }
+    }
+  }
+  return out;
+}
+
 Decision CompiledConfig::decide(const Target& target, const trust::Attributes& context,
                                 DecisionServices& services) const {
   Decision d;
@@ -58,8 +133,9 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
       target.host + ":" + std::to_string(target.port) + " (" + target.protocol + ")";
   const auto* server = index_.match(target);
   if (server == nullptr) {
+    d.reasonCode = reason::kNoPolicy;
     d.reason = "no server workload matches " + where;
-    d.trace.push_back(Step{"serverWorkload", "", false, d.reason});
+    d.trace.push_back(Step{"serverWorkload", "", false, d.reason, d.reasonCode});
     return d;
   }
   d.serverWorkload = server->metadata.name;
@@ -68,13 +144,21 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
                              std::to_string(server->spec.value("port", 0))});
   const auto candidates = policiesByServer_.find(d.serverWorkload);
   if (candidates == policiesByServer_.end()) {
+    d.reasonCode = reason::kNoPolicy;
     d.reason = "no enabled access policy grants access to server workload " + d.serverWorkload;
-    d.trace.push_back(Step{"policy", "", false, d.reason});
+    d.trace.push_back(Step{"policy", "", false, d.reason, d.reasonCode});
     return d;
   }
 
   std::vector<std::string> refusals;
+  std::string firstRefusalCode;
   bool infrastructureFailed = false;
+  const auto refuse = [&](std::string text, std::string_view code) {
+    refusals.push_back(std::move(text));
+    if (firstRefusalCode.empty()) {
+      firstRefusalCode = code;
+    }
+  };
   for (const auto* policy : candidates->second) {
     const auto& spec = policy->spec;
     const std::string policyName = policy->metadata.name;
@@ -85,6 +169,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     const bool needAll = tp.value("match", "all") == "all";
     std::vector<trust::VerifiedIdentity> identities;
     std::string trustFailure;
+    std::string trustFailureCode;
     for (const auto& nameJson : tp.at("names")) {
       const std::string name = nameJson.get<std::string>();
       auto identity = services.verify(name);
@@ -98,20 +183,29 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
         }
         continue;
       }
-      infrastructureFailed |= isInfrastructureFailure(identity.error().code);
-      d.trace.push_back(Step{"trustProvider", name, false, identity.error().describe()});
-      trustFailure = identity.error().message;
+      const auto& error = identity.error();
+      infrastructureFailed |= isInfrastructureFailure(error.code);
+      Step step{"trustProvider", name, false, error.describe(), std::string(reasonCodeFor(error))};
+      if (error.code == ErrorCode::kTrustRuleFailed) {
+        step.details = {{"attribute", fieldValue(error, "/attribute")},
+                        {"expected", fieldValue(error, "/expected")},
+                        {"actual", fieldValue(error, "/actual")}};
+      }
+      trustFailureCode = step.reasonCode;
+      d.trace.push_back(std::move(step));
+      trustFailure = error.message;
       if (needAll) {
         break;
       }
     }
     const bool trusted = needAll ? trustFailure.empty() : !identities.empty();
     if (!trusted) {
-      refusals.push_back("policy " + policyName + ": " +
-                         (needAll ? "trust providers (all of " + names(tp.at("names")) +
-                                        ") not satisfied: " + trustFailure
-                                  : "no trust provider (any of " + names(tp.at("names")) +
-                                        ") verified the workload: " + trustFailure));
+      refuse("policy " + policyName + ": " +
+                 (needAll ? "trust providers (all of " + names(tp.at("names")) +
+                                ") not satisfied: " + trustFailure
+                          : "no trust provider (any of " + names(tp.at("names")) +
+                                ") verified the workload: " + trustFailure),
+             trustFailureCode);
       continue;
     }
 
@@ -123,6 +217,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
       }
     }
     std::string identified;
+    std::optional<Mismatch> mismatch;
     for (const auto& cwName : spec.at("clientWorkloads")) {
       const std::string name = cwName.get<std::string>();
       const auto matcher = clientMatchers_.find(name);
@@ -134,16 +229,31 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
       for (const auto& line : outcome.trace) {
         detail += (detail.empty() ? "" : "; ") + line;
       }
-      d.trace.push_back(Step{"clientWorkload", name, outcome.matched, detail});
+      Step step{"clientWorkload", name, outcome.matched, detail};
+      if (!outcome.matched) {
+        step.reasonCode = reason::kMatchRuleFailed;
+        if (outcome.firstMismatch) {
+          step.details = {{"attribute", outcome.firstMismatch->attribute},
+                          {"expected", outcome.firstMismatch->expected},
+                          {"actual", outcome.firstMismatch->actual}};
+          if (!mismatch) {
+            mismatch = outcome.firstMismatch;
+          }
+        }
+      }
+      d.trace.push_back(std::move(step));
       if (outcome.matched) {
         identified = name;
         break;
       }
     }
     if (identified.empty()) {
-      refusals.push_back("policy " + policyName +
-                         ": the workload is none of its client workloads (" +
-                         names(spec.at("clientWorkloads")) + ")");
+      refuse("policy " + policyName + ": the workload is none of its client workloads (" +
+                 names(spec.at("clientWorkloads")) + ")" +
+                 (mismatch ? ": " + mismatch->attribute + " " + mismatch->actual + " is not " +
+                                 mismatch->expected
+                           : std::string()),
+             reason::kMatchRuleFailed);
       continue;
     }
 
@@ -152,18 +262,24 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     for (const auto& condition : spec.value("accessConditions", nlohmann::json::array())) {
       const std::string name = condition.get<std::string>();
       const auto result = services.evaluate(name);
-      d.trace.push_back(Step{"accessCondition", name, result.passed, result.reason});
+      Step step{"accessCondition", name, result.passed, result.reason};
+      if (!result.passed) {
+        step.reasonCode = reason::kConditionFailed;
+        step.details = {{"condition", name}, {"detail", result.reason}};
+      }
+      d.trace.push_back(std::move(step));
       if (!result.passed) {
         conditionFailure = "access condition " + name + " failed: " + result.reason;
         break;
       }
     }
     if (!conditionFailure.empty()) {
-      refusals.push_back("policy " + policyName + ": " + conditionFailure);
+      refuse("policy " + policyName + ": " + conditionFailure, reason::kConditionFailed);
       continue;
     }
 
     d.outcome = Outcome::kAuthorized;
+    d.reasonCode = reason::kAuthorized;
     d.policy = policyName;
     d.clientWorkload = identified;
     d.credentialProvider = spec.value("credentialProvider", "");
@@ -174,6 +290,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     return d;
   }
   d.outcome = infrastructureFailed ? Outcome::kError : Outcome::kUnauthorized;
+  d.reasonCode = infrastructureFailed ? std::string(reason::kProviderError) : firstRefusalCode;
   d.reason.clear();
   for (const auto& r : refusals) {
     d.reason += (d.reason.empty() ? "" : "; ") + r;

@@ -23,16 +23,38 @@ namespace tessera::policy {
 enum class Outcome { kAuthorized, kUnauthorized, kError };
 std::string_view outcomeName(Outcome outcome) noexcept;  // "authorized", ...
 
+// Reason codes (stable API: access events, the access API, explain). A step that passed has
+// none; Authorized decisions have "Authorized".
+namespace reason {
+inline constexpr std::string_view kAuthorized = "Authorized";
+inline constexpr std::string_view kNoPolicy = "NoPolicy";        // no server workload/policy
+inline constexpr std::string_view kNoDataFound = "NoDataFound";  // no evidence for a provider
+inline constexpr std::string_view kInvalidEvidence = "InvalidEvidence";    // malformed
+inline constexpr std::string_view kInvalidSignature = "InvalidSignature";  // signature, key, alg
+inline constexpr std::string_view kExpired = "Expired";  // exp, nbf, iat, stale document
+inline constexpr std::string_view kClaimRejected = "ClaimRejected";      // issuer, audience, claims
+inline constexpr std::string_view kMatchRuleFailed = "MatchRuleFailed";  // {attribute, ...}
+inline constexpr std::string_view kConditionFailed = "ConditionFailed";  // {condition, detail}
+inline constexpr std::string_view kProviderError = "ProviderError";  // keys/upstream unreachable
+}  // namespace reason
+
+// The reason code of a trust provider's verification error.
+std::string_view reasonCodeFor(const Error& error) noexcept;
+
 struct Step {
   std::string stage;   // serverWorkload, policy, trustProvider, clientWorkload, accessCondition
   std::string object;  // the object's name, "" when none
   bool passed = false;
   std::string detail;
+  std::string reasonCode{};  // for a step that failed
+  // MatchRuleFailed: {attribute, expected, actual}; ConditionFailed: {condition, detail}.
+  nlohmann::json details{};
 };
 
 struct Decision {
   Outcome outcome = Outcome::kUnauthorized;
-  std::string reason;  // one sentence an operator can act on
+  std::string reasonCode;  // Authorized, or the code of the refusal that decided
+  std::string reason;      // one sentence an operator can act on
   std::string serverWorkload;
   std::string policy;
   std::string clientWorkload;
@@ -64,6 +86,10 @@ class CompiledConfig {
 
   Decision decide(const Target& target, const trust::Attributes& context,
                   DecisionServices& services) const;
+
+  // The trust providers that deciding `target` may consult (those of the enabled policies of
+  // its server workload), so that a caller can verify evidence asynchronously beforehand.
+  std::vector<std::string> trustProvidersFor(const Target& target) const;
 
   const model::ConfigSnapshot& snapshot() const { return *snapshot_; }
 

@@ -1,7 +1,7 @@
 // TrustProvider type "github-actions": GitHub Actions OIDC tokens (issuer
 // https://token.actions.githubusercontent.com unless the spec names a GHES issuer). Attributes
 // (github.*): the job's claims that identify what runs, and where.
-#include "trust/token_types.hpp"
+#include "trust/provider_types.hpp"
 
 namespace tessera::trust {
 

@@ -1,6 +1,6 @@
 // TrustProvider type "gitlab-ci": GitLab CI ID tokens (issuer https://gitlab.com unless the spec
 // names a self-managed instance). Attributes (gitlab.*): project, namespace and ref claims.
-#include "trust/token_types.hpp"
+#include "trust/provider_types.hpp"
 
 namespace tessera::trust {
 

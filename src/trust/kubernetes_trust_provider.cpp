@@ -1,7 +1,7 @@
 // TrustProvider type "kubernetes": projected service account tokens. Attributes (k8s.*):
 // namespace, serviceAccountName, serviceAccountUid, podName, podUid, nodeName, sub. The token
 // must name a namespace and a service account, and its sub must agree with them.
-#include "trust/token_types.hpp"
+#include "trust/provider_types.hpp"
 
 namespace tessera::trust {
 

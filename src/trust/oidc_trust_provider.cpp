@@ -1,7 +1,7 @@
 // TrustProvider type "oidc": ID tokens of any OIDC issuer. Every scalar claim is an attribute,
 // nested claims by dotted path ("realm_access.role"); rules and client workloads read them as
 // oidc.<path>.
-#include "trust/token_types.hpp"
+#include "trust/provider_types.hpp"
 
 namespace tessera::trust {
 

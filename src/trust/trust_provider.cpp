@@ -4,7 +4,7 @@
 
 #include "common/glob.hpp"
 #include "jose/jwt.hpp"
-#include "trust/token_types.hpp"
+#include "trust/provider_types.hpp"
 
 namespace tessera::trust {
 
@@ -62,26 +62,33 @@ Result<VerifiedIdentity> TrustProvider::verifyToken(std::string_view token, cons
     return Error{attributes.error().code,
                  "trust provider " + name_ + " (" + type_ + "): " + attributes.error().message};
   }
+  return applyRules(std::move(identity), std::move(*attributes));
+}
+
+Result<VerifiedIdentity> TrustProvider::applyRules(
+    VerifiedIdentity identity, std::vector<std::pair<std::string, std::string>> attributes) const {
+  identity.provider = name_;
+  identity.type = type_;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const auto& rule = rules_[i];
     const std::string name = rule["attribute"].get<std::string>();
-    const auto it = std::find_if(attributes->begin(), attributes->end(),
+    const auto it = std::find_if(attributes.begin(), attributes.end(),
                                  [&](const auto& a) { return a.first == name; });
-    if (it == attributes->end()) {
-      return fail(ErrorCode::kPermissionDenied, "trust provider " + name_ + ": rule " +
-                                                    std::to_string(i + 1) + ": " + name +
-                                                    " is absent from the token");
-    }
-    if (!ruleHolds(rule, it->second)) {
-      return fail(ErrorCode::kPermissionDenied, "trust provider " + name_ + ": rule " +
-                                                    std::to_string(i + 1) + ": " + name + " '" +
-                                                    it->second + "' is not " + describeRule(rule));
+    const std::string expected = describeRule(rule);
+    if (it == attributes.end() || !ruleHolds(rule, it->second)) {
+      const std::string actual = it == attributes.end() ? "(absent)" : "'" + it->second + "'";
+      Error error{ErrorCode::kTrustRuleFailed,
+                  "trust provider " + name_ + ": rule " + std::to_string(i + 1) + ": " + name +
+                      (it == attributes.end() ? " is absent from the evidence"
+                                              : " " + actual + " is not " + expected)};
+      error.fields = {{"/attribute", name}, {"/expected", expected}, {"/actual", actual}};
+      return error;
     }
     identity.trace.push_back("rule " + std::to_string(i + 1) + ": " + name + " '" + it->second +
-                             "' " + describeRule(rule));
+                             "' " + expected);
   }
   const std::string prefix(attributePrefix());
-  for (auto& [name, value] : *attributes) {
+  for (auto& [name, value] : attributes) {
     Attribute a;
     a.value = std::move(value);
     a.verified = true;
@@ -91,14 +98,52 @@ Result<VerifiedIdentity> TrustProvider::verifyToken(std::string_view token, cons
   return identity;
 }
 
+Result<VerifiedIdentity> TrustProvider::verifyDocument(const Evidence&, SystemTime) const {
+  return fail(ErrorCode::kInternal, "trust provider " + name_ + " (" + type_ +
+                                        ") does not verify documents; it reads " +
+                                        std::string(evidenceKindName(evidenceKind())));
+}
+
+Result<void> TrustProvider::configure(const nlohmann::json&) {
+  return {};
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> TrustProvider::attributesOf(
+    const nlohmann::json&) const {
+  return fail(ErrorCode::kInternal,
+              "trust provider " + name_ + " (" + type_ + ") does not verify tokens");
+}
+
+std::string_view evidenceKindName(EvidenceKind kind) noexcept {
+  switch (kind) {
+    case EvidenceKind::kToken:
+      return "tokens";
+    case EvidenceKind::kAwsGetCallerIdentity:
+      return "awsGetCallerIdentity";
+    case EvidenceKind::kAwsInstanceIdentity:
+      return "awsInstanceIdentity";
+    case EvidenceKind::kAzureAttested:
+      return "azureAttestedDocument";
+  }
+  return "tokens";
+}
+
 Result<std::unique_ptr<const TrustProvider>> compileTrustProvider(
     const model::ConfigObject& object) {
   const auto& spec = object.spec;
   const std::string type = spec.value("type", "");
-  std::unique_ptr<TrustProvider> provider = makeTokenTrustProvider(object.metadata.name, type);
+  std::unique_ptr<TrustProvider> provider = makeTrustProvider(object.metadata.name, type);
   if (!provider) {
     return fail(ErrorCode::kInvalidArgument,
                 "TrustProvider/" + object.metadata.name + ": type '" + type + "' is not supported");
+  }
+  provider->rules_ = spec.value("rules", nlohmann::json::array());
+  if (auto configured = provider->configure(spec); !configured) {
+    return Error{configured.error().code,
+                 "TrustProvider/" + object.metadata.name + ": " + configured.error().message};
+  }
+  if (provider->evidenceKind() != EvidenceKind::kToken) {
+    return std::unique_ptr<const TrustProvider>(std::move(provider));
   }
   provider->keys_.issuer = spec.value("issuer", std::string(defaultIssuer(type)));
   if (provider->keys_.issuer.empty()) {
@@ -118,7 +163,6 @@ Result<std::unique_ptr<const TrustProvider>> compileTrustProvider(
   for (const auto& a : spec.value("audiences", nlohmann::json::array())) {
     provider->audiences_.push_back(a.get<std::string>());
   }
-  provider->rules_ = spec.value("rules", nlohmann::json::array());
   return std::unique_ptr<const TrustProvider>(std::move(provider));
 }
 

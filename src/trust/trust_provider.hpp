@@ -1,7 +1,9 @@
 // TrustProvider: verifies the evidence a workload presents and yields its verified attributes.
 // A provider is compiled from a validated TrustProvider object (compileTrustProvider dispatches on
 // spec.type; one file per type). Token types verify a JWT against keys the caller supplies (the
-// key cache does the fetching), at an explicit `now`, then apply the provider's rules. Pure;
+// key cache does the fetching); document types (EC2 instance identity, Azure attested data)
+// verify a signed document against pinned certificates; the AWS role type checks a presigned
+// request that the caller replays. All at an explicit `now`, then the provider's rules. Pure;
 // used by the access pipeline.
 #pragma once
 
@@ -16,6 +18,7 @@
 #include "jose/jwk.hpp"
 #include "model/config_object.hpp"
 #include "trust/attributes.hpp"
+#include "trust/evidence.hpp"
 
 namespace tessera::trust {
 
@@ -35,27 +38,51 @@ struct KeyLocation {
   std::optional<std::string> inlineJwks;
 };
 
+// Which member of the evidence a provider type reads.
+enum class EvidenceKind { kToken, kAwsGetCallerIdentity, kAwsInstanceIdentity, kAzureAttested };
+std::string_view evidenceKindName(EvidenceKind kind) noexcept;  // "tokens", ...
+
+// Errors of verification, as the access pipeline classifies them:
+//   kEvidenceMissing (no evidence of the provider's kind), kEvidenceInvalid (malformed or
+//   unverifiable evidence), kToken* from jose (signature, expiry, issuer, audience...),
+//   kTrustRuleFailed (a rule refused; Error::fields carries "/attribute", "/expected" and
+//   "/actual" as pointer/reason pairs), kUnavailable and friends when keys or an upstream could
+//   not be reached.
 class TrustProvider {
  public:
   virtual ~TrustProvider() = default;
   const std::string& name() const { return name_; }
   const std::string& type() const { return type_; }
+  virtual EvidenceKind evidenceKind() const { return EvidenceKind::kToken; }
   const KeyLocation& keys() const { return keys_; }
 
-  // Verifies `token` (signature with `jwks`, iss, aud, exp/nbf/iat, then the rules). Errors name
-  // the check that failed (kToken* codes from jose; kPermissionDenied for a rule).
+  // Token types: verifies `token` (signature with `jwks`, iss, aud, exp/nbf/iat, then the
+  // rules).
   Result<VerifiedIdentity> verifyToken(std::string_view token, const jose::Jwks& jwks,
                                        SystemTime now) const;
+
+  // Document types: verifies the evidence member of this provider's kind. The default refuses
+  // (kInternal): the type reads another kind of evidence.
+  virtual Result<VerifiedIdentity> verifyDocument(const Evidence& evidence, SystemTime now) const;
 
  protected:
   TrustProvider(std::string name, std::string type)
       : name_(std::move(name)), type_(std::move(type)) {}
 
-  // The type's attributes from the verified claims ("namespace" -> value). Rules read these
-  // names; the identity exports them with the type's prefix.
+  // Type-specific members of the validated spec (certificates, endpoints...), read once by
+  // compileTrustProvider; kInvalidArgument names the member. The default reads nothing.
+  virtual Result<void> configure(const nlohmann::json& spec);
+
+  // Token types: the type's attributes from the verified claims ("namespace" -> value).
+  // Rules read these names; the identity exports them with the type's prefix.
   virtual Result<std::vector<std::pair<std::string, std::string>>> attributesOf(
-      const nlohmann::json& claims) const = 0;
+      const nlohmann::json& claims) const;
   virtual std::string_view attributePrefix() const = 0;
+
+  // Applies the rules to the type's `attributes` and exports them into `identity` (verified,
+  // prefixed). Every type ends its verification here.
+  Result<VerifiedIdentity> applyRules(
+      VerifiedIdentity identity, std::vector<std::pair<std::string, std::string>> attributes) const;
 
   KeyLocation keys_;
   std::vector<std::string> audiences_;

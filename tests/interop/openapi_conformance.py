@@ -325,6 +325,27 @@ def run(c, admin):
     c.call("GET", "/v1/audit?kind=Nope", auditor, expect=400)
     c.call("GET", "/v1/audit?pageToken=x", auditor, expect=400)
 
+    # The access API: explain for operators, decisions for edges.
+    _, _, created = c.call("POST", "/v1/adminTokens", admin, {"role": "edge"}, expect=201)
+    edge = created["token"]
+    target = {"host": "nowhere.example.com", "port": 443, "protocol": "http"}
+    _, _, decision = c.call("POST", "/v1/access/explain", auditor,
+                            {"target": target, "context": {"sourceIp": "10.0.0.1"}}, expect=200)
+    c.require(decision and decision["outcome"] == "unauthorized"
+              and decision["reasonCode"] == "NoPolicy" and decision["trace"],
+              f"explain of an unknown host: {decision}")
+    _, _, decision = c.call("POST", "/v1/access", edge,
+                            {"target": target, "evidence": {"tokens": ["a.b.c"]}}, expect=200)
+    c.require(decision and "trace" not in decision, f"access answers without trace: {decision}")
+    c.call("POST", "/v1/access", edge, {"target": {"host": "x", "port": 0}}, expect=400)
+    c.call("POST", "/v1/access/explain", auditor, {"evidence": {"tokenz": []}}, expect=400)
+    c.call("POST", "/v1/access", edge, raw_body=b"{}", content_type="text/plain", expect=415)
+    too_large(c, edge, "POST", "/v1/access", size=300 << 10)
+    c.call("POST", "/v1/access", auditor, {"target": target}, expect=403)
+    c.call("POST", "/v1/access/explain", edge, {"target": target}, expect=403)
+    c.call("POST", "/v1/access/explain", None, {"target": target}, expect=401)
+    c.call("POST", "/v1/access", None, {"target": target}, expect=401)
+
     # Admin tokens.
     _, _, tokens = c.call("GET", "/v1/adminTokens", admin, expect=200)
     c.require(tokens and all("token" not in t for t in tokens["items"]), "token list")

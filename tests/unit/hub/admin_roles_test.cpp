@@ -26,10 +26,10 @@ const std::map<std::string, std::set<Permission>>& rolesTable() {
   static const std::map<std::string, std::set<Permission>> table = {
       {"admin",
        {Permission::kConfigRead, Permission::kConfigWrite, Permission::kAuditRead,
-        Permission::kTokenManage}},
-      {"editor", {Permission::kConfigRead, Permission::kConfigWrite}},
-      {"auditor", {Permission::kConfigRead, Permission::kAuditRead}},
-      {"edge", {}},
+        Permission::kTokenManage, Permission::kAccessExplain}},
+      {"editor", {Permission::kConfigRead, Permission::kConfigWrite, Permission::kAccessExplain}},
+      {"auditor", {Permission::kConfigRead, Permission::kAuditRead, Permission::kAccessExplain}},
+      {"edge", {Permission::kAccess}},
   };
   return table;
 }
@@ -149,6 +149,9 @@ class AdminRoles : public ::testing::Test {
         objects.push_back(documentFor(k, "spare"));
       }
       body = json{{"objects", objects}}.dump();
+    } else if (route.pattern.starts_with("/v1/access")) {
+      body = json{{"target", {{"host", "api.example.com"}, {"port", 443}, {"protocol", "http"}}}}
+                 .dump();
     } else if (route.pattern == "/v1/adminTokens" && route.method == "POST") {
       body = json{{"role", "auditor"}, {"description", "walk"}}.dump();
     }
@@ -197,8 +200,8 @@ TEST_F(AdminRoles, EveryRouteForEveryCaller) {
   }
 
   const auto& routes = hub_->adminRoutes();
-  // Five per kind; apply, export, audit; three for admin tokens.
-  ASSERT_EQ(routes.size(), model::kAllKinds.size() * 5 + 6);
+  // Five per kind; apply, export, audit; three for admin tokens; access and explain.
+  ASSERT_EQ(routes.size(), model::kAllKinds.size() * 5 + 8);
   int checked = 0;
   for (const auto& route : routes) {
     for (const auto& who : principals) {
@@ -239,8 +242,8 @@ TEST_F(AdminRoles, EveryRouteForEveryCaller) {
   EXPECT_EQ(checked, static_cast<int>(routes.size() * principals.size()));
 }
 
-// Every permission the table grants is needed by some route, and no admin route needs the
-// access API's permission: the walk above covers each entry of the table.
+// Every permission the table grants is needed by some route: the walk above covers each entry
+// of the table.
 TEST_F(AdminRoles, EveryRolesPermissionIsUsedByARoute) {
   std::set<Permission> used;
   for (const auto& route : hub_->adminRoutes()) {
@@ -251,7 +254,7 @@ TEST_F(AdminRoles, EveryRolesPermissionIsUsedByARoute) {
       EXPECT_TRUE(used.contains(p)) << role << " holds a permission no route needs";
     }
   }
-  EXPECT_FALSE(used.contains(Permission::kAccess)) << "the access API is not an admin route";
+  EXPECT_TRUE(used.contains(Permission::kAccess)) << "the access API is for edges";
 }
 
 }  // namespace

@@ -128,7 +128,7 @@ TEST_F(TokenTrustProviders, RulesMustAllHoldAndSayWhichFailed) {
 
   auto refused = p->verifyToken(sign(kubernetesClaims("web")), jwks_, kNow);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(refused.error().code, ErrorCode::kTrustRuleFailed);
   EXPECT_EQ(refused.error().message,
             "trust provider k: rule 1: namespace 'web' is not one of ['billing', 'orders']");
 
@@ -140,7 +140,7 @@ TEST_F(TokenTrustProviders, RulesMustAllHoldAndSayWhichFailed) {
   claims["kubernetes.io"].erase("pod");
   auto noPod = absent->verifyToken(sign(claims), jwks_, kNow);
   ASSERT_FALSE(noPod.ok());
-  EXPECT_NE(noPod.error().message.find("podName is absent from the token"), std::string::npos);
+  EXPECT_NE(noPod.error().message.find("podName is absent from the evidence"), std::string::npos);
 }
 
 TEST_F(TokenTrustProviders, GithubActionsUsesTheDefaultIssuerAndJobClaims) {
@@ -170,7 +170,7 @@ TEST_F(TokenTrustProviders, GithubActionsUsesTheDefaultIssuerAndJobClaims) {
 
   auto tag = claims;
   tag["ref"] = "refs/tags/v1";
-  EXPECT_EQ(p->verifyToken(sign(tag), jwks_, kNow).error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(p->verifyToken(sign(tag), jwks_, kNow).error().code, ErrorCode::kTrustRuleFailed);
   auto notGithub = claims;
   notGithub.erase("repository");
   EXPECT_EQ(p->verifyToken(sign(notGithub), jwks_, kNow).error().code,

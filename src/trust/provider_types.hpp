@@ -1,4 +1,4 @@
-// The token trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci) and
+// The trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci, ...) and
 // the one switch that makes them. Internal to src/trust.
 #pragma once
 
@@ -10,8 +10,8 @@
 
 namespace tessera::trust {
 
-// Null for a type that is not a token type.
-std::unique_ptr<TrustProvider> makeTokenTrustProvider(std::string name, std::string_view type);
+// Every trust provider type; null for an unknown type.
+std::unique_ptr<TrustProvider> makeTrustProvider(std::string name, std::string_view type);
 // The issuer a type uses when the spec names none ("" when the spec must name one).
 std::string_view defaultIssuer(std::string_view type);
 

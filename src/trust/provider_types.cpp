@@ -1,8 +1,8 @@
-#include "trust/token_types.hpp"
+#include "trust/provider_types.hpp"
 
 namespace tessera::trust {
 
-std::unique_ptr<TrustProvider> makeTokenTrustProvider(std::string name, std::string_view type) {
+std::unique_ptr<TrustProvider> makeTrustProvider(std::string name, std::string_view type) {
   if (type == "oidc") {
     return makeOidcTrustProvider(std::move(name));
   }

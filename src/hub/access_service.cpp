@@ -1,0 +1,396 @@
+#include "hub/access_service.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "common/time_format.hpp"
+#include "conditions/network_condition.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/random.hpp"
+#include "model/field_errors.hpp"
+
+namespace tessera::hub {
+
+using nlohmann::json;
+
+struct AccessService::Compiled {
+  std::shared_ptr<const model::ConfigSnapshot> snapshot;
+  std::shared_ptr<const policy::CompiledConfig> decisions;  // null when it could not compile
+  std::string decisionsError;
+  std::map<std::string, std::shared_ptr<const trust::TrustProvider>, std::less<>> providers;
+  std::map<std::string, std::int64_t, std::less<>> versions;
+  std::map<std::string, Error, std::less<>> providerErrors;
+  std::map<std::string, std::shared_ptr<const conditions::Condition>, std::less<>> conditions;
+  std::map<std::string, Error, std::less<>> conditionErrors;
+};
+
+namespace {
+constexpr std::size_t kMaxContextValueBytes = 1024;
+
+// Answers the pure decision from what the service verified beforehand; evaluates each access
+// condition once.
+class RequestServices : public policy::DecisionServices {
+ public:
+  RequestServices(const AccessService::Compiled& compiled,
+                  std::map<std::string, Result<trust::VerifiedIdentity>> verified,
+                  conditions::ConditionContext context)
+      : compiled_(compiled), verified_(std::move(verified)), context_(std::move(context)) {}
+
+  Result<trust::VerifiedIdentity> verify(const std::string& name) override {
+    const auto it = verified_.find(name);
+    if (it == verified_.end()) {
+      return fail(ErrorCode::kInternal, "trust provider " + name + " was not verified");
+    }
+    return it->second;
+  }
+
+  ConditionResult evaluate(const std::string& name) override {
+    if (const auto memo = memo_.find(name); memo != memo_.end()) {
+      return memo->second;
+    }
+    ConditionResult result;
+    if (const auto c = compiled_.conditions.find(name); c != compiled_.conditions.end()) {
+      const auto outcome = c->second->evaluate(context_);
+      result.passed = outcome.passed;
+      result.reason = outcome.reason;
+    } else if (const auto e = compiled_.conditionErrors.find(name);
+               e != compiled_.conditionErrors.end()) {
+      result.reason = "cannot be evaluated: " + e->second.message;
+    } else {
+      result.reason = "access condition " + name + " does not exist";
+    }
+    memo_.emplace(name, result);
+    return result;
+  }
+
+ private:
+  const AccessService::Compiled& compiled_;
+  std::map<std::string, Result<trust::VerifiedIdentity>> verified_;
+  conditions::ConditionContext context_;
+  std::map<std::string, ConditionResult> memo_;
+};
+
+json identityJson(const trust::VerifiedIdentity& identity) {
+  json attributes = json::object();
+  for (const auto& [name, a] : identity.attributes) {
+    attributes[name] = a.value;
+  }
+  json out = {{"provider", identity.provider},
+              {"type", identity.type},
+              {"subject", identity.subject},
+              {"attributes", std::move(attributes)}};
+  if (identity.expiresAt) {
+    out["expiresAt"] = formatRfc3339(*identity.expiresAt);
+  }
+  return out;
+}
+}  // namespace
+
+Result<AccessRequest> parseAccessRequest(const json& body) {
+  model::FieldErrors errors;
+  AccessRequest request;
+  if (!body.is_object()) {
+    errors.add("", "the body must be a JSON object");
+    return errors.toError("access request");
+  }
+  for (const auto& [key, value] : body.items()) {
+    if (key != "evidence" && key != "target" && key != "context") {
+      errors.add(model::pointerAppend("", key), "is not a known member");
+    }
+  }
+  const auto target = body.find("target");
+  if (target == body.end() || !target->is_object()) {
+    errors.add("/target", "is required: {host, port, protocol}");
+  } else {
+    const auto host = target->find("host");
+    if (host == target->end() || !host->is_string() ||
+        host->get_ref<const std::string&>().empty() ||
+        host->get_ref<const std::string&>().size() > 253) {
+      errors.add("/target/host", "must be a host name or IP address of 1 to 253 characters");
+    } else {
+      request.target.host = host->get<std::string>();
+      for (auto& c : request.target.host) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+    }
+    const auto port = target->find("port");
+    if (port == target->end() || !port->is_number_integer() || port->get<std::int64_t>() < 1 ||
+        port->get<std::int64_t>() > 65535) {
+      errors.add("/target/port", "must be an integer from 1 to 65535");
+    } else {
+      request.target.port = static_cast<std::uint16_t>(port->get<std::int64_t>());
+    }
+    const auto protocol = target->find("protocol");
+    if (protocol == target->end() || !protocol->is_string() ||
+        protocol->get_ref<const std::string&>().empty() ||
+        protocol->get_ref<const std::string&>().size() > 32) {
+      errors.add("/target/protocol", "must be a protocol name such as http or postgres");
+    } else {
+      request.target.protocol = protocol->get<std::string>();
+    }
+    for (const auto& [key, value] : target->items()) {
+      if (key != "host" && key != "port" && key != "protocol") {
+        errors.add(model::pointerAppend("/target", key), "is not a known member");
+      }
+    }
+  }
+  if (const auto context = body.find("context"); context != body.end()) {
+    if (!context->is_object() || context->size() > kMaxContextMembers) {
+      errors.add("/context", "must be an object of at most " + std::to_string(kMaxContextMembers) +
+                                 " string members");
+    } else {
+      for (const auto& [key, value] : context->items()) {
+        const std::string where = model::pointerAppend("/context", key);
+        if (!value.is_string() || key.empty() || key.size() > 64 ||
+            value.get_ref<const std::string&>().size() > kMaxContextValueBytes) {
+          errors.add(where, "must be a string of at most " + std::to_string(kMaxContextValueBytes) +
+                                " bytes");
+          continue;
+        }
+        if (key == "sourceIp") {
+          if (!conditions::parseIpAddress(value.get_ref<const std::string&>())) {
+            errors.add(where, "must be an IPv4 or IPv6 address");
+            continue;
+          }
+          request.sourceIp = value.get<std::string>();
+        }
+        request.context.insert_or_assign(
+            key, trust::Attribute{value.get<std::string>(), false, "context"});
+      }
+    }
+  }
+  if (const auto evidence = body.find("evidence"); evidence != body.end()) {
+    auto parsed = trust::parseEvidence(*evidence, "/evidence");
+    if (!parsed) {
+      for (const auto& f : parsed.error().fields) {
+        errors.add(f.pointer, f.reason);
+      }
+    } else {
+      request.evidence = std::move(*parsed);
+    }
+  }
+  if (!errors.empty()) {
+    return errors.toError("access request");
+  }
+  return request;
+}
+
+AccessService::AccessService(ConfigService& config, std::shared_ptr<net::HttpClient> client,
+                             const Clock& clock, AccessServiceOptions options)
+    : config_(config),
+      client_(client),
+      clock_(clock),
+      options_(std::move(options)),
+      keyCache_(std::move(client), clock, options_.keyCache),
+      tokenCache_(options_.tokenCache) {}
+
+std::shared_ptr<const AccessService::Compiled> AccessService::compiled() {
+  auto snapshot = config_.snapshot();
+  std::lock_guard lock(compiledMutex_);
+  if (compiled_ && compiled_->snapshot == snapshot) {
+    return compiled_;
+  }
+  auto next = std::make_shared<Compiled>();
+  next->snapshot = snapshot;
+  if (auto decisions = policy::CompiledConfig::compile(snapshot); decisions) {
+    next->decisions = std::move(*decisions);
+  } else {
+    next->decisionsError = decisions.error().message;
+    spdlog::error("the configuration cannot be compiled for decisions: {}",
+                  decisions.error().describe());
+  }
+  for (const auto* object : snapshot->list(model::Kind::kTrustProvider)) {
+    next->versions[object->metadata.name] = object->metadata.version;
+    if (auto provider = trust::compileTrustProvider(*object); provider) {
+      next->providers[object->metadata.name] = std::move(*provider);
+    } else {
+      next->providerErrors.emplace(object->metadata.name, provider.error());
+    }
+  }
+  conditions::ConditionResources resources;
+  resources.geoip = options_.geoip;
+  for (const auto* object : snapshot->list(model::Kind::kAccessCondition)) {
+    if (auto condition = conditions::compileCondition(*object, resources); condition) {
+      next->conditions[object->metadata.name] = std::move(*condition);
+    } else {
+      next->conditionErrors.emplace(object->metadata.name, condition.error());
+    }
+  }
+  compiled_ = std::move(next);
+  return compiled_;
+}
+
+boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verifyToken(
+    const trust::TrustProvider& provider, std::int64_t version, std::string token, SystemTime now) {
+  const std::string key = trust::VerifiedTokenCache::keyFor(provider.name(), version, token);
+  if (auto hit = tokenCache_.find(key, now)) {
+    hit->trace.push_back("verified earlier (cached until the token expires)");
+    co_return std::move(*hit);
+  }
+  auto keys = co_await keyCache_.keys(provider.keys(), trust::unverifiedKid(token));
+  if (!keys) {
+    co_return Error{ErrorCode::kUnavailable, "trust provider " + provider.name() +
+                                                 ": keys of issuer " + provider.keys().issuer +
+                                                 " unavailable: " + keys.error().message};
+  }
+  auto identity = provider.verifyToken(token, *keys->jwks, now);
+  if (identity) {
+    if (keys->stale) {
+      identity->trace.push_back("keys are stale (the issuer has not answered since " +
+                                formatRfc3339(keys->fetchedAt) + ")");
+    }
+    tokenCache_.insert(key, *identity, now);
+  }
+  co_return identity;
+}
+
+boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verifyAwsRole(
+    const trust::TrustProvider& provider, std::int64_t, const trust::AwsSignedRequest&,
+    SystemTime) {
+  co_return Error{ErrorCode::kInternal,
+                  "trust provider " + provider.name() + ": AWS role evidence is not supported"};
+}
+
+boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verify(
+    std::shared_ptr<const Compiled> compiled, std::string name, const trust::Evidence& evidence,
+    SystemTime now) {
+  const auto found = compiled->providers.find(name);
+  if (found == compiled->providers.end()) {
+    if (const auto e = compiled->providerErrors.find(name); e != compiled->providerErrors.end()) {
+      co_return Error{ErrorCode::kInternal,
+                      "trust provider " + name + " cannot be used: " + e->second.message};
+    }
+    co_return Error{ErrorCode::kInternal, "trust provider " + name + " does not exist"};
+  }
+  const auto& provider = *found->second;
+  const std::int64_t version = compiled->versions.at(name);
+  switch (provider.evidenceKind()) {
+    case trust::EvidenceKind::kToken: {
+      std::vector<std::string> issuers;
+      std::optional<Result<trust::VerifiedIdentity>> last;
+      for (const auto& token : evidence.tokens) {
+        const std::string issuer = trust::unverifiedIssuer(token);
+        if (issuer != provider.keys().issuer) {
+          issuers.push_back(issuer.empty() ? "(unreadable)" : issuer);
+          continue;
+        }
+        auto identity = co_await verifyToken(provider, version, token, now);
+        if (identity) {
+          co_return identity;
+        }
+        last = std::move(identity);
+      }
+      if (last) {
+        co_return std::move(*last);
+      }
+      std::string seen;
+      for (const auto& i : issuers) {
+        seen += (seen.empty() ? "" : ", ") + i;
+      }
+      co_return Error{
+          ErrorCode::kEvidenceMissing,
+          "trust provider " + name + ": no token from issuer " + provider.keys().issuer +
+              " in the evidence" +
+              (seen.empty() ? std::string(" (no tokens)") : " (tokens from " + seen + ")")};
+    }
+    case trust::EvidenceKind::kAwsGetCallerIdentity:
+      if (!evidence.awsGetCallerIdentity) {
+        co_return Error{ErrorCode::kEvidenceMissing,
+                        "trust provider " + name + ": the evidence has no awsGetCallerIdentity"};
+      }
+      co_return co_await verifyAwsRole(provider, version, *evidence.awsGetCallerIdentity, now);
+    case trust::EvidenceKind::kAwsInstanceIdentity:
+    case trust::EvidenceKind::kAzureAttested:
+      co_return provider.verifyDocument(evidence, now);
+  }
+  co_return Error{ErrorCode::kInternal, "trust provider " + name + ": unknown evidence kind"};
+}
+
+boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest request,
+                                                            std::string actor, bool record) {
+  AccessOutcome outcome;
+  outcome.contextId = crypto::randomToken(16);
+  outcome.time = clock_.now();
+  const SystemTime now = outcome.time;
+  const auto config = compiled();
+  auto& d = outcome.decision;
+  if (!config->decisions) {
+    d.outcome = policy::Outcome::kError;
+    d.reasonCode = policy::reason::kProviderError;
+    d.reason = "the configuration cannot be used for decisions: " + config->decisionsError;
+  } else {
+    std::map<std::string, Result<trust::VerifiedIdentity>> verified;
+    for (const auto& name : config->decisions->trustProvidersFor(request.target)) {
+      auto identity = co_await verify(config, name, request.evidence, now);
+      verified.emplace(name, std::move(identity));
+    }
+    conditions::ConditionContext context;
+    context.now = now;
+    context.sourceIp = request.sourceIp;
+    RequestServices services(*config, std::move(verified), std::move(context));
+    d = config->decisions->decide(request.target, request.context, services);
+  }
+
+  json contextJson = json::object();
+  for (const auto& [k, v] : request.context) {
+    contextJson[k] = v.value;
+  }
+  outcome.event = decisionJson(outcome, true);
+  outcome.event["actor"] = actor;
+  outcome.event["target"] = {{"host", request.target.host},
+                             {"port", request.target.port},
+                             {"protocol", request.target.protocol}};
+  outcome.event["context"] = std::move(contextJson);
+  if (record && recorder_) {
+    if (auto recorded = recorder_(outcome); !recorded) {
+      // Fail closed: a decision that cannot be audited does not authorize.
+      spdlog::error("access event {} could not be recorded: {}", outcome.contextId,
+                    recorded.error().describe());
+      d.outcome = policy::Outcome::kError;
+      d.reasonCode = policy::reason::kProviderError;
+      d.reason = "the access event could not be recorded: " + recorded.error().message;
+    }
+  }
+  co_return outcome;
+}
+
+json decisionJson(const AccessOutcome& outcome, bool trace) {
+  const auto& d = outcome.decision;
+  json out = {{"contextId", outcome.contextId},
+              {"time", formatRfc3339(outcome.time)},
+              {"outcome", policy::outcomeName(d.outcome)},
+              {"reasonCode", d.reasonCode},
+              {"reason", d.reason}};
+  for (const auto& [key, value] :
+       {std::pair{"serverWorkload", &d.serverWorkload}, std::pair{"policy", &d.policy},
+        std::pair{"clientWorkload", &d.clientWorkload},
+        std::pair{"credentialProvider", &d.credentialProvider}}) {
+    if (!value->empty()) {
+      out[key] = *value;
+    }
+  }
+  json identities = json::array();
+  for (const auto& identity : d.identities) {
+    identities.push_back(identityJson(identity));
+  }
+  out["identities"] = std::move(identities);
+  if (trace) {
+    json steps = json::array();
+    for (const auto& step : d.trace) {
+      json s = {{"stage", step.stage}, {"passed", step.passed}, {"detail", step.detail}};
+      if (!step.object.empty()) {
+        s["object"] = step.object;
+      }
+      if (!step.reasonCode.empty()) {
+        s["reasonCode"] = step.reasonCode;
+      }
+      if (!step.details.is_null()) {
+        s["details"] = step.details;
+      }
+      steps.push_back(std::move(s));
+    }
+    out["trace"] = std::move(steps);
+  }
+  return out;
+}
+
+}  // namespace tessera::hub

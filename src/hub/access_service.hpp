@@ -1,0 +1,112 @@
+// AccessService: the engine behind the access API (POST /v1/access for edges, POST
+// /v1/access/explain for operators). For each request it takes the current configuration
+// snapshot (compiled once per snapshot: decision index, trust providers, access conditions),
+// verifies the evidence that the candidate policies' trust providers read — tokens through the
+// key cache and the verified-token cache, documents against pinned certificates, the AWS role
+// by replaying the presigned GetCallerIdentity to STS — then runs the pure decision
+// (policy::CompiledConfig::decide) and builds the access event. Each provider and condition is
+// evaluated at most once per request.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "conditions/condition.hpp"
+#include "hub/config_service.hpp"
+#include "net/http_client.hpp"
+#include "policy/decision.hpp"
+#include "trust/evidence.hpp"
+#include "trust/key_cache.hpp"
+#include "trust/verified_token_cache.hpp"
+
+namespace tessera::hub {
+
+// A parsed access API body: {evidence, target: {host, port, protocol}, context: {sourceIp, ...}}.
+struct AccessRequest {
+  policy::Target target;
+  trust::Attributes context;  // unverified: sourceIp, hostname, process, ...
+  std::optional<std::string> sourceIp;
+  trust::Evidence evidence;
+};
+
+inline constexpr std::size_t kMaxContextMembers = 32;
+
+// kInvalidArgument with every bad member as a field error.
+Result<AccessRequest> parseAccessRequest(const nlohmann::json& body);
+
+struct AccessServiceOptions {
+  // Must be signed into AWS role evidence (X-Tessera-Server-ID) so that a presigned request
+  // made for another hub cannot be replayed here.
+  std::string serverId;
+  std::shared_ptr<const conditions::GeoIpDatabase> geoip;
+  trust::KeyCacheOptions keyCache{};
+  trust::VerifiedTokenCacheOptions tokenCache{};
+};
+
+// One decision with what the access event records.
+struct AccessOutcome {
+  std::string contextId;
+  SystemTime time{};
+  policy::Decision decision;
+  nlohmann::json event;  // the access event document (no token, signature or secret)
+};
+
+class AccessService {
+ public:
+  // Called with every decision of POST /v1/access; an error makes the decision fail closed
+  // (the event could not be recorded).
+  using EventRecorder = std::function<Result<void>(const AccessOutcome&)>;
+
+  AccessService(ConfigService& config, std::shared_ptr<net::HttpClient> client, const Clock& clock,
+                AccessServiceOptions options);
+
+  void setEventRecorder(EventRecorder recorder) { recorder_ = std::move(recorder); }
+
+  // Decides. `actor` is the caller ("token:<id>"), recorded in the event; `record` is false for
+  // explain. Never fails: every failure is an Error-outcome decision with its reason.
+  boost::asio::awaitable<AccessOutcome> decide(AccessRequest request, std::string actor,
+                                               bool record);
+
+  trust::KeyCache& keyCache() { return keyCache_; }
+  trust::VerifiedTokenCacheStats tokenCacheStats() const { return tokenCache_.stats(); }
+
+  struct Compiled;
+
+ private:
+  std::shared_ptr<const Compiled> compiled();
+  boost::asio::awaitable<Result<trust::VerifiedIdentity>> verify(
+      std::shared_ptr<const Compiled> compiled, std::string provider,
+      const trust::Evidence& evidence, SystemTime now);
+  boost::asio::awaitable<Result<trust::VerifiedIdentity>> verifyToken(
+      const trust::TrustProvider& provider, std::int64_t version, std::string token,
+      SystemTime now);
+  boost::asio::awaitable<Result<trust::VerifiedIdentity>> verifyAwsRole(
+      const trust::TrustProvider& provider, std::int64_t version,
+      const trust::AwsSignedRequest& request, SystemTime now);
+
+  ConfigService& config_;
+  std::shared_ptr<net::HttpClient> client_;
+  const Clock& clock_;
+  AccessServiceOptions options_;
+  trust::KeyCache keyCache_;
+  trust::VerifiedTokenCache tokenCache_;
+  EventRecorder recorder_;
+  std::mutex compiledMutex_;
+  std::shared_ptr<const Compiled> compiled_;
+};
+
+// The JSON of a decision as the access API answers: outcome, reasonCode, reason, the chosen
+// objects, the identities; with `trace` also every step (explain, events).
+nlohmann::json decisionJson(const AccessOutcome& outcome, bool trace);
+
+}  // namespace tessera::hub
