@@ -30,8 +30,8 @@ hub::HubConfig testHubConfig(const std::string& name, const std::string& store,
   return config;
 }
 
-std::unique_ptr<hub::Hub> startTestHub(const hub::HubConfig& config) {
-  auto hub = hub::Hub::create(config);
+std::unique_ptr<hub::Hub> startTestHub(const hub::HubConfig& config, const Clock& clock) {
+  auto hub = hub::Hub::create(config, clock);
   if (!hub) {
     throw std::runtime_error(hub.error().describe());
   }

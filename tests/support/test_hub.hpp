@@ -17,6 +17,7 @@ namespace tessera::testing {
 hub::HubConfig testHubConfig(const std::string& name, const std::string& store,
                              const std::filesystem::path& dir);
 
-std::unique_ptr<hub::Hub> startTestHub(const hub::HubConfig& config);
+std::unique_ptr<hub::Hub> startTestHub(const hub::HubConfig& config,
+                                       const Clock& clock = SystemClock::instance());
 
 }  // namespace tessera::testing
