@@ -123,9 +123,9 @@ Result<void> AccessEventWriter::stop(std::optional<std::chrono::milliseconds> gi
   }
   std::lock_guard lock(mutex_);
   if (abandoned_ > 0) {
-    return fail(ErrorCode::kUnavailable, std::to_string(abandoned_) +
-                                             " access events could not be stored before "
-                                             "shutdown (their ids are in the log)");
+    return fail(ErrorCode::kUnavailable,
+                std::to_string(abandoned_) +
+                    " access events could not be stored (their ids are in the log)");
   }
   return {};
 }
