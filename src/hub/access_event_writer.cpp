@@ -1,7 +1,10 @@
 #include "hub/access_event_writer.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <cerrno>
@@ -143,6 +146,12 @@ AccessEventWriterStats AccessEventWriter::stats() const {
 }
 
 void AccessEventWriter::run() {
+  // A stream on stdout piped to a shipper that exits would raise SIGPIPE and end the hub. Blocked
+  // in this thread only (the one that writes), the write fails with EPIPE instead.
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   for (;;) {
     std::vector<store::AccessEventRecord> batch;
     {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -272,6 +273,30 @@ TEST_F(AccessEventWriterTest, CreatesTheStreamOwnerOnly) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kIo);
   EXPECT_NE(refused.error().message.find("missing/events.jsonl"), std::string::npos);
+}
+
+TEST_F(AccessEventWriterTest, AStdoutReaderThatWentAwayStopsOnlyTheStream) {
+  // stdout becomes a pipe nobody reads: writing to it raises SIGPIPE unless the writer blocks it.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  ::close(fds[0]);
+  std::fflush(stdout);
+  const int savedStdout = ::dup(STDOUT_FILENO);
+  ::dup2(fds[1], STDOUT_FILENO);
+  ::close(fds[1]);
+  AccessEventWriterOptions options;
+  options.sink = "-";
+  auto writer = start(options);
+  recordAll(*writer, idsFrom(0, 3));
+  auto flushed = writer->flush(10s);
+  auto stopped = writer->stop();
+  ::dup2(savedStdout, STDOUT_FILENO);
+  ::close(savedStdout);
+  std::clearerr(stdout);
+  ASSERT_TRUE(flushed.ok());
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(repo_->ids(), idsFrom(0, 3)) << "still stored";
+  EXPECT_GE(writer->stats().sinkFailures, 1u);
 }
 
 TEST_F(AccessEventWriterTest, FullBacklogFailsAfterMaxWait) {
