@@ -1,5 +1,9 @@
 #include "hub/access_api.hpp"
 
+#include <charconv>
+
+#include "common/time_format.hpp"
+
 namespace tessera::hub {
 
 namespace {
@@ -16,9 +20,94 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
   auto outcome = co_await access.decide(std::move(*parsed), "token:" + principal.tokenId, !explain);
   co_return net::jsonResponse(200, decisionJson(outcome, explain));
 }
+Error badQuery(const std::string& name, std::string reason) {
+  Error e{ErrorCode::kInvalidArgument, name + ": " + reason};
+  e.fields.push_back(FieldError{"?" + name, std::move(reason)});
+  return e;
+}
+
+Result<store::AccessEventQuery> eventQuery(const net::Request& request) {
+  store::AccessEventQuery query;
+  for (const char* name : {"since", "until"}) {
+    if (const auto text = request.query(name)) {
+      auto t = parseRfc3339(*text);
+      if (!t) {
+        return badQuery(name, "must be an RFC 3339 time like 2026-01-31T12:00:00Z");
+      }
+      (std::string_view(name) == "since" ? query.since : query.until) = *t;
+    }
+  }
+  if (const auto outcome = request.query("outcome")) {
+    if (*outcome != "authorized" && *outcome != "unauthorized" && *outcome != "error") {
+      return badQuery("outcome", "must be authorized, unauthorized or error");
+    }
+    query.outcome = std::string(*outcome);
+  }
+  for (auto [name, field] :
+       {std::pair{"policy", &query.policy}, std::pair{"clientWorkload", &query.clientWorkload},
+        std::pair{"serverWorkload", &query.serverWorkload}}) {
+    if (const auto value = request.query(name)) {
+      if (value->empty() || value->size() > 253) {
+        return badQuery(name, "must be an object name");
+      }
+      *field = std::string(*value);
+    }
+  }
+  if (const auto limit = request.query("limit")) {
+    int n = 0;
+    const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
+    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > 1000) {
+      return badQuery("limit", "must be an integer from 1 to 1000");
+    }
+    query.limit = n;
+  }
+  if (const auto token = request.query("pageToken")) {
+    query.pageToken = std::string(*token);
+  }
+  return query;
+}
+
+nlohmann::json eventDocument(const store::AccessEventRecord& record) {
+  auto document = nlohmann::json::parse(record.document, nullptr, false);
+  return document.is_discarded() ? nlohmann::json(nullptr) : document;
+}
+
+boost::asio::awaitable<net::Response> listEvents(store::AccessEventRepository& events,
+                                                 net::Request& request) {
+  auto query = eventQuery(request);
+  if (!query) {
+    co_return net::errorResponse(query.error());
+  }
+  auto page = events.query(*query);
+  if (!page) {
+    if (page.error().code == ErrorCode::kInvalidArgument) {
+      co_return net::errorResponse(badQuery("pageToken", "is not a token this API returned"));
+    }
+    co_return net::errorResponse(page.error());
+  }
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& record : page->records) {
+    items.push_back(eventDocument(record));
+  }
+  nlohmann::json body = {{"items", std::move(items)}};
+  if (!page->nextPageToken.empty()) {
+    body["nextPageToken"] = page->nextPageToken;
+  }
+  co_return net::jsonResponse(200, body);
+}
+
+boost::asio::awaitable<net::Response> getEvent(store::AccessEventRepository& events,
+                                               net::Request& request) {
+  auto record = events.get(request.pathParams.at("id"));
+  if (!record) {
+    co_return net::errorResponse(record.error());
+  }
+  co_return net::jsonResponse(200, eventDocument(*record));
+}
 }  // namespace
 
-void addAccessRoutes(AdminApi& api, net::Router& router, AccessService& access) {
+void addAccessRoutes(AdminApi& api, net::Router& router, AccessService& access,
+                     std::shared_ptr<store::AccessEventRepository> events) {
   api.addAsync(
       router, "POST", "/v1/access", Permission::kAccess,
       [&access](net::Request& request, AdminPrincipal principal) {
@@ -31,6 +120,12 @@ void addAccessRoutes(AdminApi& api, net::Router& router, AccessService& access) 
         return handleAccess(access, request, std::move(principal), true);
       },
       kMaxAccessRequestBytes);
+  api.addAsync(
+      router, "GET", "/v1/events", Permission::kAuditRead,
+      [events](net::Request& request, AdminPrincipal) { return listEvents(*events, request); }, 0);
+  api.addAsync(
+      router, "GET", "/v1/events/{id}", Permission::kAuditRead,
+      [events](net::Request& request, AdminPrincipal) { return getEvent(*events, request); }, 0);
 }
 
 }  // namespace tessera::hub

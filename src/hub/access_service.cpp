@@ -394,3 +394,23 @@ json decisionJson(const AccessOutcome& outcome, bool trace) {
 }
 
 }  // namespace tessera::hub
+
+namespace tessera::hub {
+
+store::AccessEventRecord accessEventRecord(const AccessOutcome& outcome) {
+  const auto& d = outcome.decision;
+  store::AccessEventRecord record;
+  record.id = outcome.contextId;
+  record.time = outcome.time;
+  record.outcome = std::string(policy::outcomeName(d.outcome));
+  record.reasonCode = d.reasonCode;
+  record.serverWorkload = d.serverWorkload;
+  record.policy = d.policy;
+  record.clientWorkload = d.clientWorkload;
+  const auto& context = outcome.event.value("context", nlohmann::json::object());
+  record.sourceIp = context.value("sourceIp", "");
+  record.document = outcome.event.dump();
+  return record;
+}
+
+}  // namespace tessera::hub

@@ -25,6 +25,7 @@
 #include "hub/config_service.hpp"
 #include "net/http_client.hpp"
 #include "policy/decision.hpp"
+#include "store/access_event_repository.hpp"
 #include "trust/evidence.hpp"
 #include "trust/key_cache.hpp"
 #include "trust/verified_token_cache.hpp"
@@ -108,5 +109,8 @@ class AccessService {
 // The JSON of a decision as the access API answers: outcome, reasonCode, reason, the chosen
 // objects, the identities; with `trace` also every step (explain, events).
 nlohmann::json decisionJson(const AccessOutcome& outcome, bool trace);
+
+// The stored form of a decision's access event.
+store::AccessEventRecord accessEventRecord(const AccessOutcome& outcome);
 
 }  // namespace tessera::hub

@@ -53,6 +53,17 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   TESSERA_DECLARE_OR_RETURN(auto client, net::HttpClient::create());
   hub->access_ = std::make_unique<AccessService>(*hub->configService_, std::move(client), clock,
                                                  std::move(access));
+  AccessEventWriterOptions events;
+  events.maxQueued = hub->config_.events.maxQueued;
+  events.maxWait = hub->config_.events.maxWait;
+  if (hub->config_.events.file) {
+    events.sink = hub->config_.events.file->string();
+  }
+  TESSERA_ASSIGN_OR_RETURN(hub->events_,
+                           AccessEventWriter::start(hub->store_.accessEvents, std::move(events)));
+  hub->access_->setEventRecorder([writer = hub->events_.get()](const AccessOutcome& outcome) {
+    return writer->record(accessEventRecord(outcome));
+  });
   auto created = hub->keys_->maintain();
   if (!created) {
     return std::move(created).error();
@@ -71,7 +82,7 @@ net::Router Hub::buildRouter() {
   adminOptions.maxBodyBytes = config_.server.maxBodyBytes;
   adminApi_ = std::make_unique<AdminApi>(*configService_, *adminTokens_, clock_, adminOptions);
   adminApi_->addRoutes(router);
-  addAccessRoutes(*adminApi_, router, *access_);
+  addAccessRoutes(*adminApi_, router, *access_, store_.accessEvents);
   addOpenApiRoute(router, buildOpenApiDocument(adminApi_->routes(), configService_->registry()));
   router.get("/healthz", [](net::Request&) {
     return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});
@@ -176,6 +187,13 @@ void Hub::stop() {
   }
   if (server_) {
     server_->stop(std::chrono::seconds(10));
+  }
+  // After the last decision: store what is queued, but do not hang a shutdown on a dead store
+  // (what is abandoned was already streamed and is logged by id).
+  if (events_) {
+    if (auto r = events_->stop(std::chrono::seconds(30)); !r) {
+      spdlog::error("access events: {}", r.error().describe());
+    }
   }
 }
 

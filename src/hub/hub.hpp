@@ -10,6 +10,7 @@
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
+#include "hub/access_event_writer.hpp"
 #include "hub/access_service.hpp"
 #include "hub/admin_api.hpp"
 #include "hub/admin_tokens.hpp"
@@ -45,6 +46,7 @@ class Hub {
   AdminTokens& adminTokens() { return *adminTokens_; }
   ConfigService& configService() { return *configService_; }
   AccessService& accessService() { return *access_; }
+  AccessEventWriter& accessEvents() { return *events_; }
   // The admin routes as registered (after start()): for the OpenAPI document's test.
   const std::vector<AdminRoute>& adminRoutes() const { return adminApi_->routes(); }
   MetricsRegistry& metrics() { return metrics_; }
@@ -60,6 +62,7 @@ class Hub {
   std::unique_ptr<KeyManager> keys_;
   std::unique_ptr<AdminTokens> adminTokens_;
   std::unique_ptr<ConfigService> configService_;
+  std::unique_ptr<AccessEventWriter> events_;
   std::unique_ptr<AccessService> access_;
   std::unique_ptr<AdminApi> adminApi_;
   MetricsRegistry metrics_;

@@ -8,6 +8,8 @@ namespace tessera::hub {
 
 namespace {
 
+constexpr std::chrono::milliseconds kMaxEventWait = std::chrono::seconds(30);
+
 std::filesystem::path resolve(const std::filesystem::path& base, const std::string& p) {
   std::filesystem::path path(p);
   return path.is_absolute() ? path : base / path;
@@ -34,7 +36,7 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
   }
   const ConfigNode& root = *parsed;
   TESSERA_RETURN_IF_ERROR(root.rejectUnknown(
-      {"issuer", "server", "store", "keyEncryptionKey", "keys", "log", "access"}));
+      {"issuer", "server", "store", "keyEncryptionKey", "keys", "events", "log", "access"}));
   HubConfig c;
   TESSERA_ASSIGN_OR_RETURN(c.issuer, root.requiredString("issuer"));
   if (!c.issuer.starts_with("https://") && !isLoopbackHttp(c.issuer)) {
@@ -145,6 +147,23 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
   std::int64_t entries = 0;
   TESSERA_ASSIGN_OR_RETURN(entries, access.integer("tokenCacheEntries", 100'000, 0, 10'000'000));
   c.access.tokenCacheEntries = static_cast<std::size_t>(entries);
+
+  ConfigNode events;
+  TESSERA_ASSIGN_OR_RETURN(events, root.child("events"));
+  TESSERA_RETURN_IF_ERROR(events.rejectUnknown({"file", "maxQueued", "maxWait"}));
+  if (events.has("file")) {
+    std::string file;
+    TESSERA_ASSIGN_OR_RETURN(file, events.requiredString("file"));
+    c.events.file = file == "-" ? std::filesystem::path("-") : resolve(baseDir, file);
+  }
+  std::int64_t maxQueued = 0;
+  TESSERA_ASSIGN_OR_RETURN(maxQueued, events.integer("maxQueued", 10'000, 1, 1'000'000));
+  c.events.maxQueued = static_cast<std::size_t>(maxQueued);
+  TESSERA_ASSIGN_OR_RETURN(c.events.maxWait, events.duration("maxWait", c.events.maxWait));
+  if (c.events.maxWait > kMaxEventWait) {
+    // A decision waits this long when the store falls behind; the edge is waiting too.
+    return events.errorAt("maxWait", "must be at most 30s");
+  }
 
   ConfigNode log;
   TESSERA_ASSIGN_OR_RETURN(log, root.child("log"));

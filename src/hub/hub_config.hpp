@@ -1,6 +1,6 @@
-// The hub's configuration (hub.yaml): where it listens, its issuer URL, store, key-encryption key
-// and signing-key policy. Loaded and fully validated at start by `tessera hub`; `tessera dev`
-// builds one in code.
+// The hub's configuration (hub.yaml): where it listens, its issuer URL, store, key-encryption key,
+// signing-key policy and where access events go. Loaded and fully validated at start by `tessera
+// hub`; `tessera dev` builds one in code.
 #pragma once
 
 #include <chrono>
@@ -50,6 +50,15 @@ struct AccessSettings {
   std::size_t tokenCacheEntries = 100'000;  // verified-token cache bound
 };
 
+// Access events: every decision is stored; `file` also streams them as JSON lines. The writer
+// queues at most maxQueued events; a decision that finds the queue full waits up to maxWait for
+// room and then fails closed.
+struct AccessEventSettings {
+  std::optional<std::filesystem::path> file;  // "-" for stdout
+  std::size_t maxQueued = 10'000;
+  std::chrono::milliseconds maxWait = std::chrono::seconds(1);
+};
+
 struct HubConfig {
   std::string issuer;  // https://..., or http://127.0.0.1... for development
   ServerSettings server;
@@ -60,6 +69,7 @@ struct HubConfig {
   KekSource kek;
   KeyPolicy keys;
   AccessSettings access;
+  AccessEventSettings events;
   std::string logLevel = "info";
   std::string logFormat = "text";
   bool devMode = false;

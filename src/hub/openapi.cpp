@@ -334,6 +334,27 @@ json componentSchemas(const model::SpecRegistry& registry) {
           {"description", "Every step (explain and access events only)."}}}}},
       {"required", {"contextId", "time", "outcome", "reasonCode", "reason", "identities"}},
       {"additionalProperties", false}};
+  json event = schemas["AccessDecision"];
+  event["description"] =
+      "The record of one decision: the decision with its trace, the edge that asked, the target "
+      "and the context. No token, signature or secret.";
+  event["properties"]["actor"] = {{"type", "string"},
+                                  {"description", "The edge: token:<admin token id>."}};
+  event["properties"]["target"] = refTo("AccessTarget");
+  event["properties"]["context"] = stringMap;
+  for (const char* required : {"trace", "actor", "target", "context"}) {
+    event["required"].push_back(required);
+  }
+  schemas["AccessEvent"] = std::move(event);
+  schemas["AccessEventList"] = {
+      {"type", "object"},
+      {"description", "Access events, newest first."},
+      {"properties",
+       {{"items", {{"type", "array"}, {"items", refTo("AccessEvent")}}},
+        {"nextPageToken",
+         {{"type", "string"}, {"description", "Pass as pageToken for older events."}}}}},
+      {"required", {"items"}},
+      {"additionalProperties", false}};
   const json role = {{"type", "string"}, {"enum", {"admin", "editor", "auditor", "edge"}}};
   const json time = {{"type", "string"}, {"format", "date-time"}};
   schemas["AdminTokenCreateRequest"] = {
@@ -606,6 +627,34 @@ const std::map<RouteKey, OperationDoc>& operationDocs() {
     explain.errors = {400, 413, 415};
     out.emplace(RouteKey{"POST", "/v1/access/explain"}, std::move(explain));
 
+    auto events = operation("listAccessEvents", "List access events", "access");
+    events.description = "Newest first; filters combine.";
+    events.parameters = {
+        queryParameter("since", {{"type", "string"}, {"format", "date-time"}},
+                       "Only events at or after this RFC 3339 time."),
+        queryParameter("until", {{"type", "string"}, {"format", "date-time"}},
+                       "Only events before this RFC 3339 time."),
+        queryParameter("outcome",
+                       {{"type", "string"}, {"enum", {"authorized", "unauthorized", "error"}}},
+                       "Only events with this outcome."),
+        queryParameter("policy", {{"type", "string"}}, "Only events decided by this policy."),
+        queryParameter("clientWorkload", {{"type", "string"}},
+                       "Only events of this client workload."),
+        queryParameter("serverWorkload", {{"type", "string"}},
+                       "Only events for this server workload."),
+        limitParameter("events"),
+        queryParameter("pageToken", {{"type", "string"}}, "nextPageToken of the previous page.")};
+    events.success = successResponse("A page of access events.", refTo("AccessEventList"));
+    events.errors = {400};
+    out.emplace(RouteKey{"GET", "/v1/events"}, std::move(events));
+
+    auto event = operation("getAccessEvent", "Get one access event", "access");
+    event.description = "By the contextId the decision carried.";
+    event.parameters = {pathParameter("id", "The decision's contextId.")};
+    event.success = successResponse("The event.", refTo("AccessEvent"));
+    event.errors = {404};
+    out.emplace(RouteKey{"GET", "/v1/events/{id}"}, std::move(event));
+
     auto createToken = operation("createAdminToken", "Create an admin token", "adminTokens");
     createToken.description = "The token is in the response once and never again.";
     createToken.requestBody = jsonBody(refTo("AdminTokenCreateRequest"), "Role and description.");
@@ -769,7 +818,7 @@ std::vector<AdminRoute> adminRoutesWithoutHub() {
   AccessService access(config, nullptr, SystemClock::instance(), AccessServiceOptions{});
   net::Router router;
   api.addRoutes(router);
-  addAccessRoutes(api, router, access);
+  addAccessRoutes(api, router, access, nullptr);
   return api.routes();
 }
 

@@ -3,6 +3,45 @@
 namespace tessera::store {
 
 namespace {
+
+// Version 4 in each dialect: they differ only in the collation of id.
+constexpr std::string_view kAccessEventsSqlite = R"sql(
+CREATE TABLE access_events (
+  id TEXT PRIMARY KEY,
+  time_us BIGINT NOT NULL,
+  outcome TEXT NOT NULL,
+  reason_code TEXT NOT NULL,
+  server_workload TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  client_workload TEXT NOT NULL,
+  source_ip TEXT NOT NULL,
+  document TEXT NOT NULL
+);
+CREATE INDEX access_events_by_time ON access_events (time_us, id);
+CREATE INDEX access_events_by_outcome ON access_events (outcome, time_us, id);
+CREATE INDEX access_events_by_policy ON access_events (policy, time_us, id);
+CREATE INDEX access_events_by_client ON access_events (client_workload, time_us, id);
+CREATE INDEX access_events_by_server ON access_events (server_workload, time_us, id);
+)sql";
+constexpr std::string_view kAccessEventsPostgres = R"sql(
+CREATE TABLE access_events (
+  id TEXT COLLATE "C" PRIMARY KEY,
+  time_us BIGINT NOT NULL,
+  outcome TEXT NOT NULL,
+  reason_code TEXT NOT NULL,
+  server_workload TEXT NOT NULL,
+  policy TEXT NOT NULL,
+  client_workload TEXT NOT NULL,
+  source_ip TEXT NOT NULL,
+  document TEXT NOT NULL
+);
+CREATE INDEX access_events_by_time ON access_events (time_us, id);
+CREATE INDEX access_events_by_outcome ON access_events (outcome, time_us, id);
+CREATE INDEX access_events_by_policy ON access_events (policy, time_us, id);
+CREATE INDEX access_events_by_client ON access_events (client_workload, time_us, id);
+CREATE INDEX access_events_by_server ON access_events (server_workload, time_us, id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "store version counter and signing keys", R"sql(
 CREATE TABLE store_version (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL);
@@ -57,6 +96,11 @@ CREATE TABLE admin_events (
 CREATE INDEX admin_events_by_time ON admin_events (at);
 CREATE INDEX admin_events_by_kind ON admin_events (kind, id);
 )sql"},
+    // Access events are ordered by (time_us, id) descending and paged by a cursor on that
+    // order, so each filter column is indexed together with it. PostgreSQL compares ids in byte
+    // order ("C"), as SQLite does, whatever the database's collation: both backends then page
+    // the same way.
+    {4, "access events", kAccessEventsSqlite, kAccessEventsPostgres},
 };
 }  // namespace
 

@@ -18,6 +18,8 @@ struct Migration {
   int version;
   std::string_view description;
   std::string_view sql;
+  // When set, PostgreSQL runs this instead of `sql` (for what the dialects spell differently).
+  std::string_view postgresSql = {};
 };
 
 std::span<const Migration> schemaMigrations();

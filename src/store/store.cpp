@@ -4,9 +4,11 @@
 
 #include "store/migrations.hpp"
 
+#include "store/postgres/postgres_access_event_repository.hpp"
 #include "store/postgres/postgres_admin_token_repository.hpp"
 #include "store/postgres/postgres_config_repository.hpp"
 #include "store/postgres/postgres_signing_key_repository.hpp"
+#include "store/sqlite/sqlite_access_event_repository.hpp"
 #include "store/sqlite/sqlite_admin_token_repository.hpp"
 #include "store/sqlite/sqlite_config_repository.hpp"
 #include "store/sqlite/sqlite_signing_key_repository.hpp"
@@ -39,6 +41,7 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
   store.signingKeys = std::make_shared<SqliteSigningKeyRepository>(shared);
   store.adminTokens = std::make_shared<SqliteAdminTokenRepository>(shared);
   store.config = std::make_shared<SqliteConfigRepository>(shared);
+  store.accessEvents = std::make_shared<SqliteAccessEventRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }
@@ -57,6 +60,7 @@ Result<Store> openPostgresStore(const std::string& conninfo) {
   store.signingKeys = std::make_shared<PostgresSigningKeyRepository>(shared);
   store.adminTokens = std::make_shared<PostgresAdminTokenRepository>(shared);
   store.config = std::make_shared<PostgresConfigRepository>(shared);
+  store.accessEvents = std::make_shared<PostgresAccessEventRepository>(shared);
   store.schemaVersion = *version;
   return store;
 }

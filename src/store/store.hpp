@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/result.hpp"
+#include "store/access_event_repository.hpp"
 #include "store/admin_token_repository.hpp"
 #include "store/config_repository.hpp"
 #include "store/signing_key_repository.hpp"
@@ -17,6 +18,7 @@ struct Store {
   std::shared_ptr<SigningKeyRepository> signingKeys;
   std::shared_ptr<AdminTokenRepository> adminTokens;
   std::shared_ptr<ConfigRepository> config;
+  std::shared_ptr<AccessEventRepository> accessEvents;
   int schemaVersion = 0;
 };
 

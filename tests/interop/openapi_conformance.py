@@ -345,6 +345,22 @@ def run(c, admin):
     c.call("POST", "/v1/access/explain", edge, {"target": target}, expect=403)
     c.call("POST", "/v1/access/explain", None, {"target": target}, expect=401)
     c.call("POST", "/v1/access", None, {"target": target}, expect=401)
+    _, _, page = c.call("GET", "/v1/events?limit=1", auditor, expect=200)
+    for _ in range(50):  # events are written behind the decision
+        if page and page["items"]:
+            break
+        time.sleep(0.1)
+        _, _, page = c.call("GET", "/v1/events?limit=1", auditor, expect=200)
+    c.require(page and page["items"] and page["items"][0]["reasonCode"] == "NoPolicy",
+              f"the decision's event: {page}")
+    context_id = page["items"][0]["contextId"]
+    c.call("GET", f"/v1/events/{context_id}", admin, expect=200)
+    c.call("GET", "/v1/events/nope", admin, expect=404)
+    c.call("GET", "/v1/events?outcome=unauthorized&serverWorkload=x&since=2000-01-01T00:00:00Z",
+           auditor, expect=200)
+    c.call("GET", "/v1/events?outcome=maybe", auditor, expect=400)
+    c.call("GET", "/v1/events?pageToken=zz", auditor, expect=400)
+    c.call("GET", "/v1/events", edge, expect=403)
 
     # Admin tokens.
     _, _, tokens = c.call("GET", "/v1/adminTokens", admin, expect=200)

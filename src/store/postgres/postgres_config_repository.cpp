@@ -15,20 +15,6 @@ namespace {
 // the protocol's 65,535 parameters per statement.
 constexpr std::size_t kBatchRows = 500;
 
-// "($1, $2, $3), ($4, $5, $6)" for `rows` rows of `columns` parameters.
-std::string placeholders(std::size_t rows, std::size_t columns) {
-  std::string out;
-  std::size_t n = 0;
-  for (std::size_t row = 0; row < rows; ++row) {
-    out += row == 0 ? "(" : ", (";
-    for (std::size_t col = 0; col < columns; ++col) {
-      out += (col == 0 ? "$" : ", $") + std::to_string(++n);
-    }
-    out += ")";
-  }
-  return out;
-}
-
 }  // namespace
 
 Result<std::int64_t> PostgresConfigRepository::readRevision(bool forUpdate) {
@@ -87,7 +73,7 @@ Result<void> PostgresConfigRepository::insertObjects(std::span<const ConfigChang
   }
   auto q = db_->query(
       "INSERT INTO config_objects (kind, name, document, created_at, updated_at, version) VALUES " +
-          placeholders(creates.size(), 6) +
+          valuesPlaceholders(creates.size(), 6) +
           " ON CONFLICT (kind, name) DO NOTHING RETURNING kind, name",
       params);
   if (!q) {
@@ -158,7 +144,7 @@ Result<void> PostgresConfigRepository::updateObjects(std::span<const ConfigChang
   auto q = db_->query(
       "UPDATE config_objects AS o SET document = v.document, updated_at = v.updated_at::bigint, "
       "version = v.version::bigint FROM (VALUES " +
-          placeholders(updates.size(), 5) +
+          valuesPlaceholders(updates.size(), 5) +
           ") AS v(kind, name, document, updated_at, version) "
           "WHERE o.kind = v.kind AND o.name = v.name AND o.version = v.version::bigint - 1 "
           "RETURNING o.kind, o.name",
@@ -205,7 +191,7 @@ Result<void> PostgresConfigRepository::insertEvents(const std::vector<AdminEvent
     TESSERA_RETURN_IF_ERROR(db_->exec(
         "INSERT INTO admin_events (id, at, actor, action, kind, name, before_doc, after_doc, "
         "revision) VALUES " +
-            placeholders(n, 9),
+            valuesPlaceholders(n, 9),
         params));
   }
   return {};

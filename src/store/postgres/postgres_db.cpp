@@ -105,6 +105,19 @@ Result<void> PostgresDb::exec(std::string_view sql, std::span<const SqlValue> pa
   return {};
 }
 
+std::string valuesPlaceholders(std::size_t rows, std::size_t columns) {
+  std::string out;
+  std::size_t n = 0;
+  for (std::size_t row = 0; row < rows; ++row) {
+    out += row == 0 ? "(" : ", (";
+    for (std::size_t col = 0; col < columns; ++col) {
+      out += (col == 0 ? "$" : ", $") + std::to_string(++n);
+    }
+    out += ")";
+  }
+  return out;
+}
+
 Result<int> applyPostgresMigrations(PostgresDb& db, std::span<const Migration> migrations) {
   return db.transaction([&]() -> Result<int> {
     const SqlValue lock[] = {kMigrationLock};
@@ -120,7 +133,7 @@ Result<int> applyPostgresMigrations(PostgresDb& db, std::span<const Migration> m
       if (m.version <= current) {
         continue;
       }
-      if (auto r = db.exec(m.sql); !r) {
+      if (auto r = db.exec(m.postgresSql.empty() ? m.sql : m.postgresSql); !r) {
         return migrationFailed(m, r.error());
       }
       const SqlValue values[] = {std::int64_t{m.version}, std::string(m.description)};

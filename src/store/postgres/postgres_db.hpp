@@ -75,6 +75,10 @@ auto PostgresDb::transaction(F&& body) -> decltype(body()) {
   return runInTransaction(*this, "BEGIN", std::forward<F>(body));
 }
 
+// "($1, $2, $3), ($4, $5, $6)" for `rows` rows of `columns` parameters: the VALUES list of a
+// multi-row statement.
+std::string valuesPlaceholders(std::size_t rows, std::size_t columns);
+
 // Applies pending migrations, each once, in its own transaction, serialised across hub replicas
 // by an advisory lock.
 Result<int> applyPostgresMigrations(PostgresDb& db, std::span<const Migration> migrations);

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <set>
 
 #include "jose/jwt.hpp"
 #include "net/http_client.hpp"
@@ -39,6 +41,7 @@ class AccessApi : public ::testing::Test {
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     auto config = testing::testHubConfig("access", "sqlite", dir_);
+    config.events.file = dir_ / "events.jsonl";
     config.access.geoipDatabase =
         std::filesystem::path(TESSERA_SHARED_DIR) / "testdata/geoip/GeoIP2-City-Test.mmdb";
     hub_ = testing::startTestHub(config, clock_);
@@ -87,6 +90,17 @@ class AccessApi : public ::testing::Test {
   void TearDown() override {
     hub_.reset();
     std::filesystem::remove_all(dir_);
+  }
+
+  std::pair<int, json> get(const std::string& path, const std::string& token) {
+    auto request = net::ClientRequest::get(base_ + path);
+    request.withHeader("Authorization", "Bearer " + token);
+    auto response = client_->requestBlocking(request);
+    EXPECT_TRUE(response.ok()) << response.error().describe();
+    if (!response) {
+      return {0, json()};
+    }
+    return {response->status, json::parse(response->body, nullptr, false)};
   }
 
   std::pair<int, json> post(const std::string& path, const std::string& token, const json& body) {
@@ -265,6 +279,56 @@ TEST_F(AccessApi, ARepeatedTokenIsVerifiedOnce) {
   // Past the token's expiry the cached identity is gone and the token refused.
   clock_.advance(hours(2));
   EXPECT_EQ(post("/v1/access", edge_, request(token, kCalifornia)).second["reasonCode"], "Expired");
+}
+
+TEST_F(AccessApi, EveryDecisionIsAnEventWithItsReasonAndNoToken) {
+  const std::string good = podToken("sales-analytics-7d9f", key_);
+  const std::string wrongPod = podToken("marketing-5c4b", key_);
+  const auto authorized = post("/v1/access", edge_, request(good, kCalifornia)).second;
+  const auto refused = post("/v1/access", edge_, request(wrongPod, kCalifornia)).second;
+  const auto london = post("/v1/access", edge_, request(good, kLondon)).second;
+  post("/v1/access/explain", auditor_, request(good, kCalifornia));  // no event
+  ASSERT_TRUE(hub_->accessEvents().flush().ok());
+
+  auto [status, page] = get("/v1/events", auditor_);
+  ASSERT_EQ(status, 200) << page.dump();
+  ASSERT_EQ(page["items"].size(), 3u) << "explain records nothing";
+  EXPECT_EQ(page["items"][0]["contextId"], london["contextId"]) << "newest first";
+  for (const auto& event : page["items"]) {
+    EXPECT_EQ(event["actor"].get<std::string>().rfind("token:", 0), 0u);
+    EXPECT_EQ(event["target"]["host"], "bedrock-runtime.us-east-1.amazonaws.com");
+    EXPECT_EQ(event["context"]["sourceIp"].is_string(), true);
+    EXPECT_FALSE(event["trace"].empty());
+    const std::string text = event.dump();
+    EXPECT_EQ(text.find(good), std::string::npos);
+    EXPECT_EQ(text.find(wrongPod), std::string::npos);
+    EXPECT_EQ(text.find(good.substr(good.rfind('.') + 1)), std::string::npos) << "no signature";
+  }
+
+  auto byId = get("/v1/events/" + refused["contextId"].get<std::string>(), auditor_);
+  ASSERT_EQ(byId.first, 200);
+  EXPECT_EQ(byId.second["reasonCode"], "MatchRuleFailed");
+  auto onlyAuthorized = get("/v1/events?outcome=authorized", auditor_).second;
+  ASSERT_EQ(onlyAuthorized["items"].size(), 1u);
+  EXPECT_EQ(onlyAuthorized["items"][0]["contextId"], authorized["contextId"]);
+  EXPECT_EQ(onlyAuthorized["items"][0]["policy"], "sales-analytics-to-bedrock");
+  EXPECT_EQ(get("/v1/events?policy=sales-analytics-to-bedrock", auditor_).second["items"].size(),
+            1u);
+  EXPECT_EQ(get("/v1/events?serverWorkload=bedrock&limit=2", auditor_).second["items"].size(), 2u);
+  EXPECT_EQ(get("/v1/events?until=2000-01-01T00:00:00Z", auditor_).second["items"].size(), 0u);
+  EXPECT_EQ(get("/v1/events?outcome=maybe", auditor_).first, 400);
+  EXPECT_EQ(get("/v1/events", edge_).first, 403);
+
+  // The same events stream as JSON lines.
+  std::ifstream lines(dir_ / "events.jsonl");
+  std::vector<std::string> ids;
+  for (std::string line; std::getline(lines, line);) {
+    const auto event = json::parse(line);
+    ids.push_back(event["contextId"]);
+    EXPECT_EQ(line.find(good), std::string::npos);
+  }
+  EXPECT_EQ(ids, (std::vector<std::string>{authorized["contextId"], refused["contextId"],
+                                           london["contextId"]}));
 }
 
 TEST_F(AccessApi, BadRequestsNameTheirFields) {

@@ -124,6 +124,24 @@ class AdminRoles : public ::testing::Test {
     return issued.ok() ? issued->token : "";
   }
 
+  // The context id of an access event made by an edge, once stored.
+  std::string recordedEventId() {
+    if (eventId_.empty()) {
+      const auto edge = hub_->adminTokens().create(AdminRole::kEdge, "walk");
+      auto request = net::ClientRequest::post(
+          base_ + "/v1/access",
+          json{{"target", {{"host", "db.example.com"}, {"port", 5432}, {"protocol", "postgres"}}}}
+              .dump(),
+          "application/json");
+      request.withHeader("Authorization", "Bearer " + edge->token);
+      auto response = client_->requestBlocking(request);
+      EXPECT_TRUE(response.ok() && response->status == 200);
+      eventId_ = json::parse(response->body).value("contextId", "");
+      EXPECT_TRUE(hub_->accessEvents().flush().ok());
+    }
+    return eventId_;
+  }
+
   // A request to `route` that succeeds for a caller allowed to make it.
   net::ClientRequest requestFor(const AdminRoute& route) {
     std::string path = route.pattern;
@@ -133,9 +151,13 @@ class AdminRoles : public ::testing::Test {
       path.replace(at, 6, "spare");
     }
     if (const auto at = path.find("{id}"); at != std::string::npos) {
-      auto victim = hub_->adminTokens().create(AdminRole::kAuditor, "to be revoked");
-      EXPECT_TRUE(victim.ok());
-      path.replace(at, 4, victim->record.id);
+      if (path.starts_with("/v1/events")) {
+        path.replace(at, 4, recordedEventId());
+      } else {
+        auto victim = hub_->adminTokens().create(AdminRole::kAuditor, "to be revoked");
+        EXPECT_TRUE(victim.ok());
+        path.replace(at, 4, victim->record.id);
+      }
     }
     if (route.method == "POST" && kind) {
       body = documentFor(*kind, "new-" + std::to_string(++serial_)).dump();
@@ -166,6 +188,7 @@ class AdminRoles : public ::testing::Test {
   std::unique_ptr<Hub> hub_;
   std::string base_;
   int serial_ = 0;
+  std::string eventId_;
   std::shared_ptr<net::HttpClient> client_ = *net::HttpClient::create();
 };
 
@@ -200,8 +223,9 @@ TEST_F(AdminRoles, EveryRouteForEveryCaller) {
   }
 
   const auto& routes = hub_->adminRoutes();
-  // Five per kind; apply, export, audit; three for admin tokens; access and explain.
-  ASSERT_EQ(routes.size(), model::kAllKinds.size() * 5 + 8);
+  // Five per kind; apply, export, audit; three for admin tokens; access, explain, two for
+  // access events.
+  ASSERT_EQ(routes.size(), model::kAllKinds.size() * 5 + 10);
   int checked = 0;
   for (const auto& route : routes) {
     for (const auto& who : principals) {

@@ -72,6 +72,35 @@ TEST(HubConfig, ErrorsNameFileLineAndField) {
   expectError("- a\n- b\n", "the document must be a mapping");
 }
 
+TEST(HubConfig, AccessEvents) {
+  auto defaults = parse(kMinimal);
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_FALSE(defaults->events.file.has_value()) << "store only by default";
+  EXPECT_EQ(defaults->events.maxQueued, 10'000u);
+  EXPECT_EQ(defaults->events.maxWait, std::chrono::seconds(1));
+
+  auto c = parse(std::string(kMinimal) +
+                 "events:\n  file: audit/events.jsonl\n  maxQueued: 500\n  maxWait: 250ms\n");
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  EXPECT_EQ(c->events.file, "/srv/tessera/audit/events.jsonl");
+  EXPECT_EQ(c->events.maxQueued, 500u);
+  EXPECT_EQ(c->events.maxWait, std::chrono::milliseconds(250));
+
+  auto out = parse(std::string(kMinimal) + "events: {file: '-', maxWait: 0s}\n");
+  ASSERT_TRUE(out.ok()) << out.error().describe();
+  EXPECT_EQ(out->events.file, "-") << "stdout, not a file named - in the config directory";
+  EXPECT_EQ(out->events.maxWait, std::chrono::milliseconds(0));
+
+  expectError(std::string(kMinimal) + "events:\n  maxQueued: 0\n",
+              "hub.yaml:8: events.maxQueued: 0 is outside 1..1000000");
+  expectError(std::string(kMinimal) + "events:\n  maxWait: 2m\n",
+              "hub.yaml:8: events.maxWait: must be at most 30s");
+  expectError(std::string(kMinimal) + "events:\n  maxWait: soon\n",
+              "events.maxWait: 'soon' is not a duration");
+  expectError(std::string(kMinimal) + "events:\n  file: ''\n", "events.file: must not be empty");
+  expectError(std::string(kMinimal) + "events:\n  path: x\n", "events.path: unknown field");
+}
+
 TEST(HubConfig, IssuerMustBeHttpsExceptLoopback) {
   const std::string rest = "store: {sqlite: {path: x}}\nkeyEncryptionKey: {env: K}\n";
   expectError("issuer: http://hub.example.com\n" + rest, "issuer: must be an https:// URL");

@@ -26,10 +26,10 @@ class SqliteStoreTest : public ::testing::Test {
 TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {
   auto first = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(first.ok()) << first.error().describe();
-  EXPECT_EQ(first->schemaVersion, 3);
+  EXPECT_EQ(first->schemaVersion, 4);
   auto second = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->schemaVersion, 3);
+  EXPECT_EQ(second->schemaVersion, 4);
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "nested" / "hub.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "the store holds sealed keys: owner only";

@@ -97,6 +97,32 @@ std::vector<std::int64_t> ids(const std::vector<AdminEventRecord>& events) {
   return out;
 }
 
+const SystemTime kEventEpoch = fromUnixSeconds(1'700'000'000);
+
+AccessEventRecord accessEvent(std::string id, SystemTime time, std::string outcome = "authorized",
+                              std::string policy = "p1", std::string client = "c1",
+                              std::string server = "s1") {
+  AccessEventRecord e;
+  e.id = std::move(id);
+  e.time = time;
+  e.outcome = std::move(outcome);
+  e.reasonCode = e.outcome == "authorized" ? "" : "permission_denied";
+  e.policy = std::move(policy);
+  e.clientWorkload = std::move(client);
+  e.serverWorkload = std::move(server);
+  e.sourceIp = "10.0.0.7";
+  e.document = R"({"id":")" + e.id + R"(","outcome":")" + e.outcome + R"("})";
+  return e;
+}
+
+std::vector<std::string> ids(const AccessEventPage& page) {
+  std::vector<std::string> out;
+  for (const auto& e : page.records) {
+    out.push_back(e.id);
+  }
+  return out;
+}
+
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -128,8 +154,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(StoreConformance, MigratesOnce) {
-  EXPECT_EQ(open().schemaVersion, 3);
-  EXPECT_EQ(open().schemaVersion, 3);
+  EXPECT_EQ(open().schemaVersion, 4);
+  EXPECT_EQ(open().schemaVersion, 4);
 }
 
 TEST_P(StoreConformance, RotationRetiresThePreviousKeyAtomically) {
@@ -601,6 +627,244 @@ TEST_P(StoreConformance, TenThousandCreatesInOneCommit) {
   EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
   EXPECT_NE(dup.error().message.find("ServerWorkload/w00042"), std::string::npos);
   EXPECT_EQ(store.config->load()->records.size(), static_cast<std::size_t>(kObjects));
+}
+
+TEST_P(StoreConformance, AccessEventAppendAndGet) {
+  auto store = open();
+  auto& events = *store.accessEvents;
+  auto a = accessEvent("ctx-a", kEventEpoch + std::chrono::nanoseconds(123'456'789));
+  auto b =
+      accessEvent("ctx-b", kEventEpoch + std::chrono::seconds(1), "unauthorized", "p2", "c2", "s2");
+  ASSERT_TRUE(events.append({a, b}).ok());
+  ASSERT_TRUE(events.append({}).ok()) << "an empty batch is no error";
+
+  auto got = open().accessEvents->get("ctx-b");  // another replica reads it back
+  ASSERT_TRUE(got.ok()) << got.error().describe();
+  EXPECT_EQ(got->id, "ctx-b");
+  EXPECT_EQ(got->time, b.time);
+  EXPECT_EQ(got->outcome, "unauthorized");
+  EXPECT_EQ(got->reasonCode, "permission_denied");
+  EXPECT_EQ(got->serverWorkload, "s2");
+  EXPECT_EQ(got->policy, "p2");
+  EXPECT_EQ(got->clientWorkload, "c2");
+  EXPECT_EQ(got->sourceIp, "10.0.0.7");
+  EXPECT_EQ(got->document, b.document);
+
+  // Times keep microseconds; finer parts are dropped.
+  EXPECT_EQ(events.get("ctx-a")->time, kEventEpoch + std::chrono::microseconds(123'456));
+
+  auto missing = events.get("ctx-none");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_P(StoreConformance, AccessEventBatchIsAllOrNothing) {
+  auto store = open();
+  auto& events = *store.accessEvents;
+  ASSERT_TRUE(events.append({accessEvent("a", kEventEpoch)}).ok());
+
+  // A duplicate at the end of a batch larger than one PostgreSQL statement rolls back the rest.
+  std::vector<AccessEventRecord> batch;
+  for (int i = 0; i < 700; ++i) {
+    batch.push_back(accessEvent("b" + std::to_string(i), kEventEpoch));
+  }
+  batch.push_back(accessEvent("a", kEventEpoch));
+  auto dup = events.append(batch);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_NE(dup.error().message.find("access event a "), std::string::npos) << dup.error().message;
+  EXPECT_EQ(events.get("b0").error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(events.get("b699").error().code, ErrorCode::kNotFound);
+
+  // The same id twice in one batch.
+  auto twice = events.append({accessEvent("c", kEventEpoch), accessEvent("c", kEventEpoch)});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, ErrorCode::kAlreadyExists);
+  EXPECT_FALSE(events.get("c").ok());
+
+  // An invalid record anywhere refuses the whole batch.
+  auto bad = accessEvent("d", kEventEpoch, "maybe");
+  auto invalid = events.append({accessEvent("e", kEventEpoch), bad});
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_FALSE(events.get("e").ok());
+  EXPECT_EQ(events.append({accessEvent("", kEventEpoch)}).error().code,
+            ErrorCode::kInvalidArgument);
+
+  AccessEventQuery all;
+  all.limit = 1000;
+  EXPECT_EQ(ids(*events.query(all)), (std::vector<std::string>{"a"}));
+}
+
+TEST_P(StoreConformance, AccessEventFilters) {
+  auto store = open();
+  auto& events = *store.accessEvents;
+  auto at = [](int s) { return kEventEpoch + std::chrono::seconds(s); };
+  ASSERT_TRUE(events
+                  .append({accessEvent("e1", at(1), "authorized", "p1", "c1", "s1"),
+                           accessEvent("e2", at(2), "unauthorized", "p1", "c2", "s1"),
+                           accessEvent("e3", at(3), "error", "p2", "c1", "s2"),
+                           accessEvent("e4", at(4), "authorized", "p2", "c2", "s2"),
+                           accessEvent("e5", at(5), "unauthorized", "", "c1", "s3")})
+                  .ok());
+  auto run = [&](auto set) {
+    AccessEventQuery q;
+    set(q);
+    auto page = events.query(q);
+    EXPECT_TRUE(page.ok()) << page.error().describe();
+    EXPECT_EQ(page->nextPageToken, "");
+    return ids(*page);
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(run([](auto&) {}), (V{"e5", "e4", "e3", "e2", "e1"})) << "newest first";
+  EXPECT_EQ(run([](auto& q) { q.outcome = "authorized"; }), (V{"e4", "e1"}));
+  EXPECT_EQ(run([](auto& q) { q.outcome = "error"; }), (V{"e3"}));
+  EXPECT_EQ(run([](auto& q) { q.policy = "p1"; }), (V{"e2", "e1"}));
+  EXPECT_EQ(run([](auto& q) { q.policy = ""; }), (V{"e5"})) << "no policy reached";
+  EXPECT_EQ(run([](auto& q) { q.clientWorkload = "c2"; }), (V{"e4", "e2"}));
+  EXPECT_EQ(run([](auto& q) { q.serverWorkload = "s2"; }), (V{"e4", "e3"}));
+  EXPECT_EQ(run([](auto& q) { q.serverWorkload = "s"; }), V{}) << "exact, not prefix";
+  EXPECT_EQ(run([](auto& q) {
+              q.clientWorkload = "c1";
+              q.outcome = "unauthorized";
+            }),
+            (V{"e5"}));
+  EXPECT_EQ(run([&](auto& q) {
+              q.policy = "p2";
+              q.since = at(4);
+            }),
+            (V{"e4"}));
+}
+
+TEST_P(StoreConformance, AccessEventTimeRangeIsHalfOpen) {
+  auto store = open();
+  auto& events = *store.accessEvents;
+  auto at = [](int ms) { return kEventEpoch + std::chrono::milliseconds(ms); };
+  ASSERT_TRUE(events
+                  .append({accessEvent("t0", at(0)), accessEvent("t1", at(1000)),
+                           accessEvent("t1b", at(1000)), accessEvent("t2", at(2000)),
+                           accessEvent("t3", at(3000) - std::chrono::microseconds(1)),
+                           accessEvent("t4", at(3000))})
+                  .ok());
+  auto range = [&](std::optional<SystemTime> since, std::optional<SystemTime> until) {
+    AccessEventQuery q;
+    q.since = since;
+    q.until = until;
+    return ids(*events.query(q));
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(range(at(1000), at(3000)), (V{"t3", "t2", "t1b", "t1"}));
+  EXPECT_EQ(range(at(1000) + std::chrono::microseconds(1), at(3000)), (V{"t3", "t2"}));
+  EXPECT_EQ(range(std::nullopt, at(1000)), (V{"t0"}));
+  EXPECT_EQ(range(at(3000), std::nullopt), (V{"t4"}));
+  EXPECT_EQ(range(at(2000), at(2000)), V{});
+  EXPECT_EQ(range(at(3000), at(1000)), V{});
+}
+
+TEST_P(StoreConformance, AccessEventPagingIsStableWhileEventsArrive) {
+  auto store = open();
+  auto& events = *store.accessEvents;
+  // 25 events, five per timestamp, so pages also split ties (ordered by id).
+  std::vector<AccessEventRecord> initial;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 25; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "ev-%02d", i);
+    initial.push_back(accessEvent(id, kEventEpoch + std::chrono::seconds(i / 5)));
+    expected.insert(expected.begin(), id);
+  }
+  ASSERT_TRUE(events.append(initial).ok());
+
+  std::vector<std::string> seen;
+  AccessEventQuery q;
+  q.limit = 7;
+  int pages = 0;
+  for (;;) {
+    auto page = events.query(q);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    ++pages;
+    EXPECT_LE(page->records.size(), 7u);
+    for (const auto& e : page->records) {
+      seen.push_back(e.id);
+    }
+    if (page->nextPageToken.empty()) {
+      break;
+    }
+    // Between pages other decisions land, newer than everything listed, and on another replica.
+    const std::string n = std::to_string(pages);
+    ASSERT_TRUE(open()
+                    .accessEvents
+                    ->append({accessEvent("new-" + n, kEventEpoch + std::chrono::hours(1)),
+                              accessEvent("ev-99-" + n, kEventEpoch + std::chrono::seconds(4))})
+                    .ok());
+    q.pageToken = page->nextPageToken;
+  }
+  EXPECT_EQ(pages, 4);
+  // Exactly the events present at the first page, in order: none repeated, none skipped, none
+  // of the newer ones (they sort before the cursor).
+  EXPECT_EQ(seen, expected);
+
+  // A last page that is exactly full carries no token.
+  AccessEventQuery all;
+  all.limit = 1000;
+  const auto total = events.query(all)->records.size();
+  all.limit = static_cast<int>(total);
+  auto exact = events.query(all);
+  EXPECT_EQ(exact->records.size(), total);
+  EXPECT_EQ(exact->nextPageToken, "");
+}
+
+TEST_P(StoreConformance, AccessEventLimitBounds) {
+  auto store = open();
+  auto& events = *store.accessEvents;
+  std::vector<AccessEventRecord> many;
+  for (int i = 0; i < 1001; ++i) {
+    many.push_back(accessEvent("m" + std::to_string(i), kEventEpoch + std::chrono::seconds(i)));
+  }
+  ASSERT_TRUE(events.append(many).ok());
+  for (int bad : {0, -1, 1001}) {
+    AccessEventQuery q;
+    q.limit = bad;
+    auto r = events.query(q);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message.find("limit"), std::string::npos);
+  }
+  AccessEventQuery q;
+  EXPECT_EQ(events.query(q)->records.size(), 100u) << "default limit";
+  q.limit = 1;
+  auto one = events.query(q);
+  EXPECT_EQ(ids(*one), std::vector<std::string>{"m1000"});
+  EXPECT_FALSE(one->nextPageToken.empty());
+  q.limit = 1000;
+  auto most = events.query(q);
+  EXPECT_EQ(most->records.size(), 1000u);
+  q.pageToken = most->nextPageToken;
+  EXPECT_EQ(ids(*events.query(q)), std::vector<std::string>{"m0"});
+}
+
+TEST_P(StoreConformance, AccessEventBadPageToken) {
+  auto store = open();
+  ASSERT_TRUE(store.accessEvents->append({accessEvent("a", kEventEpoch)}).ok());
+  auto hex = [](const std::string& plain) {
+    std::string out;
+    for (unsigned char c : plain) {
+      char b[3];
+      std::snprintf(b, sizeof b, "%02x", c);
+      out += b;
+    }
+    return out;
+  };
+  for (const std::string& token :
+       {std::string("zz"), std::string("abc"), std::string("not a token"), hex("no-colon"),
+        hex(":id"), hex("123:"), hex("12x:id"), hex("99999999999999999999:id"),
+        hex("1:" + std::string(300, 'x'))}) {
+    AccessEventQuery q;
+    q.pageToken = token;
+    auto r = store.accessEvents->query(q);
+    ASSERT_FALSE(r.ok()) << token;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument) << token;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreConformance, ::testing::Values("sqlite", "postgres"),
