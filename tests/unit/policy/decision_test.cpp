@@ -193,5 +193,84 @@ TEST_F(PolicyDecision, KeysThatCannotBeFetchedMakeAnErrorNotADenial) {
   EXPECT_NE(d.reason.find("unreachable"), std::string::npos);
 }
 
+TEST_F(PolicyDecision, EveryRefusalCarriesItsReasonCode) {
+  Target other = api();
+  other.host = "other.example.com";
+  EXPECT_EQ(config_->decide(other, {}, services_).reasonCode, "NoPolicy");
+  EXPECT_EQ(config_->decide(other, {}, services_).trace.back().reasonCode, "NoPolicy");
+
+  // The first refusing policy decides the code; each step keeps its own.
+  services_.identities.emplace("k8s", identity("k8s", "k8s.namespace", "billing"));
+  services_.conditions["hours"] = {false, "Sunday 22:00 Europe/Paris is outside mon-fri"};
+  auto d = config_->decide(api(), {}, services_);
+  EXPECT_EQ(d.reasonCode, "ConditionFailed");
+  const Step* condition = nullptr;
+  const Step* github = nullptr;
+  for (const auto& step : d.trace) {
+    if (step.stage == "accessCondition") {
+      condition = &step;
+    }
+    if (step.stage == "trustProvider" && step.object == "github") {
+      github = &step;
+    }
+  }
+  ASSERT_NE(condition, nullptr);
+  EXPECT_EQ(condition->reasonCode, "ConditionFailed");
+  EXPECT_EQ(condition->details["condition"], "hours");
+  EXPECT_EQ(condition->details["detail"], "Sunday 22:00 Europe/Paris is outside mon-fri");
+  ASSERT_NE(github, nullptr);
+  EXPECT_EQ(github->reasonCode, "ClaimRejected");  // kTokenClaimMissing from the fake
+
+  // A client workload that does not match names the attribute, what was expected and found.
+  services_.identities.clear();
+  services_.identities.emplace("k8s", identity("k8s", "k8s.namespace", "web"));
+  d = config_->decide(api(), {}, services_);
+  EXPECT_EQ(d.reasonCode, "MatchRuleFailed");
+  const Step* client = nullptr;
+  for (const auto& step : d.trace) {
+    if (step.stage == "clientWorkload" && !step.passed) {
+      client = &step;
+      break;
+    }
+  }
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->details["attribute"], "k8s.namespace");
+  EXPECT_EQ(client->details["actual"], "'web'");
+
+  // A trust rule's failure is carried through from the provider's error fields.
+  Error rule{ErrorCode::kTrustRuleFailed, "rule 1: namespace 'web' is not equals 'billing'"};
+  rule.fields = {
+      {"/attribute", "namespace"}, {"/expected", "equals 'billing'"}, {"/actual", "'web'"}};
+  services_.identities.clear();
+  services_.identities.emplace("k8s", Result<trust::VerifiedIdentity>(rule));
+  d = config_->decide(api(), {}, services_);
+  EXPECT_EQ(d.reasonCode, "MatchRuleFailed");
+  EXPECT_EQ(d.trace[2].details, (nlohmann::json{{"attribute", "namespace"},
+                                                {"expected", "equals 'billing'"},
+                                                {"actual", "'web'"}}));
+}
+
+TEST(ReasonCodes, EveryVerificationErrorHasOne) {
+  const std::map<ErrorCode, std::string> expected = {
+      {ErrorCode::kEvidenceMissing, "NoDataFound"},
+      {ErrorCode::kEvidenceInvalid, "InvalidEvidence"},
+      {ErrorCode::kTokenMalformed, "InvalidEvidence"},
+      {ErrorCode::kTokenSignatureInvalid, "InvalidSignature"},
+      {ErrorCode::kTokenKeyNotFound, "InvalidSignature"},
+      {ErrorCode::kTokenAlgNone, "InvalidSignature"},
+      {ErrorCode::kTokenExpired, "Expired"},
+      {ErrorCode::kTokenNotYetValid, "Expired"},
+      {ErrorCode::kTokenIssuerMismatch, "ClaimRejected"},
+      {ErrorCode::kTokenAudienceMismatch, "ClaimRejected"},
+      {ErrorCode::kTrustRuleFailed, "MatchRuleFailed"},
+      {ErrorCode::kUnavailable, "ProviderError"},
+      {ErrorCode::kHttpConnect, "ProviderError"},
+      {ErrorCode::kTimeout, "ProviderError"},
+  };
+  for (const auto& [code, reason] : expected) {
+    EXPECT_EQ(reasonCodeFor(Error{code, ""}), reason) << errorCodeName(code);
+  }
+}
+
 }  // namespace
 }  // namespace tessera::policy
