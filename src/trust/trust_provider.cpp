@@ -4,6 +4,7 @@
 
 #include "common/glob.hpp"
 #include "jose/jwt.hpp"
+#include "trust/evidence.hpp"
 #include "trust/provider_types.hpp"
 
 namespace tessera::trust {
@@ -21,6 +22,35 @@ std::string describeRule(const nlohmann::json& rule) {
     list += (list.empty() ? "'" : ", '") + v.get<std::string>() + "'";
   }
   return "one of [" + list + "]";
+}
+
+// The public keys of the PEM blocks in `text` as JWK members (no kid).
+Result<std::vector<nlohmann::json>> pemPublicKeys(const std::string& text) {
+  std::vector<nlohmann::json> keys;
+  constexpr std::string_view kEnd = "-----END ";
+  std::size_t at = 0;
+  while ((at = text.find("-----BEGIN ", at)) != std::string::npos) {
+    const auto end = text.find(kEnd, at);
+    const auto close = end == std::string::npos ? end : text.find("-----", end + kEnd.size());
+    if (close == std::string::npos) {
+      return fail(ErrorCode::kInvalidArgument, "/spec/jwks: a PEM block is not terminated");
+    }
+    const std::string block = text.substr(at, close + 5 - at);
+    auto key = jose::Jwk::fromPem(block);
+    if (!key) {
+      return fail(
+          ErrorCode::kInvalidArgument,
+          "/spec/jwks: PEM block " + std::to_string(keys.size() + 1) + ": " + key.error().message);
+    }
+    auto members = key->toPublicJson();
+    members.erase("kid");
+    keys.push_back(std::move(members));
+    at = close + 5;
+  }
+  if (keys.empty() || keys.size() > 16) {
+    return fail(ErrorCode::kInvalidArgument, "/spec/jwks: give 1 to 16 PEM public keys");
+  }
+  return keys;
 }
 
 bool ruleHolds(const nlohmann::json& rule, const std::string& value) {
@@ -44,7 +74,22 @@ Result<VerifiedIdentity> TrustProvider::verifyToken(std::string_view token, cons
   jose::JwtValidationOptions options;
   options.issuer = keys_.issuer;
   options.audiences = audiences_;
-  auto verified = jose::verifyJwt(token, jwks, options, now);
+  jose::Jwks pemJwks;
+  if (!pemKeys_.empty()) {
+    // PEM keys have no kid: give each the token's, so that they are the candidates.
+    const std::string kid = unverifiedKid(token);
+    std::vector<jose::Jwk> keys;
+    for (auto member : pemKeys_) {
+      if (!kid.empty()) {
+        member["kid"] = kid;
+      }
+      if (auto key = jose::Jwk::fromJson(member)) {
+        keys.push_back(std::move(*key));
+      }
+    }
+    pemJwks = jose::Jwks(std::move(keys));
+  }
+  auto verified = jose::verifyJwt(token, pemKeys_.empty() ? jwks : pemJwks, options, now);
   if (!verified) {
     return Error{verified.error().code,
                  "trust provider " + name_ + " (" + type_ + "): " + verified.error().message};
@@ -153,7 +198,12 @@ Result<std::unique_ptr<const TrustProvider>> compileTrustProvider(
   if (spec.contains("jwksUri")) {
     provider->keys_.jwksUri = spec["jwksUri"].get<std::string>();
   }
-  if (spec.contains("jwks")) {
+  if (spec.contains("jwks") &&
+      spec["jwks"].get<std::string>().find("-----BEGIN") != std::string::npos) {
+    TESSERA_ASSIGN_OR_RETURN(provider->pemKeys_, pemPublicKeys(spec["jwks"].get<std::string>()));
+    nlohmann::json jwks = {{"keys", provider->pemKeys_}};
+    provider->keys_.inlineJwks = jwks.dump();
+  } else if (spec.contains("jwks")) {
     provider->keys_.inlineJwks = spec["jwks"].get<std::string>();
     if (auto parsed = jose::Jwks::parse(*provider->keys_.inlineJwks); !parsed) {
       return fail(ErrorCode::kInvalidArgument, "TrustProvider/" + object.metadata.name +

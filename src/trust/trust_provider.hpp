@@ -85,6 +85,9 @@ class TrustProvider {
       VerifiedIdentity identity, std::vector<std::pair<std::string, std::string>> attributes) const;
 
   KeyLocation keys_;
+  // Public keys given as PEM (spec.jwks holding PEM blocks): trusted whatever kid a token names,
+  // since PEM carries none. Public JWK members without a kid.
+  std::vector<nlohmann::json> pemKeys_;
   std::vector<std::string> audiences_;
   nlohmann::json rules_ = nlohmann::json::array();
 

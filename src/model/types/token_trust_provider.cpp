@@ -16,9 +16,10 @@ Schema tokenTrustProviderSchema(bool issuerRequired, std::string description,
                                    .items(1, 16)),
                  optionalField("jwksUri",
                                fetchUrlSchema("Where the keys are, instead of discovery.")),
-                 optionalField("jwks", Schema::string("Inline JWKS (JSON text), for issuers "
-                                                      "that cannot be reached, such as private "
-                                                      "clusters.")
+                 optionalField("jwks", Schema::string("Inline keys, for issuers that cannot be "
+                                                      "reached, such as private clusters: a JWKS "
+                                                      "(JSON text), or PEM public keys (trusted "
+                                                      "whatever kid a token names).")
                                            .length(1, 65536)),
                  optionalField("rules", attributeRulesSchema(std::move(rulesDescription))),
              },

@@ -240,5 +240,43 @@ TEST_F(TokenTrustProviders, CompileRefusesUnknownTypesAndBadInlineKeys) {
   EXPECT_TRUE((*good)->keys().inlineJwks.has_value());
 }
 
+TEST_F(TokenTrustProviders, InlinePemKeysVerifyWhateverKidTheTokenNames) {
+  const auto rsa = *jose::Jwk::generate(jose::Algorithm::kRs256, {.rsaBits = 2048, .kid = "k-9"});
+  const std::string pem = key_.publicPem() + "\n" + rsa.publicPem();
+  auto p = provider("pem-cluster", {{"type", "kubernetes"},
+                                    {"issuer", "https://k8s.example.com"},
+                                    {"audiences", {"tessera"}},
+                                    {"jwks", pem}});
+  ASSERT_TRUE(p->keys().inlineJwks.has_value());
+  EXPECT_TRUE(jose::Jwks::parse(*p->keys().inlineJwks).ok()) << "the key cache reads them";
+  // The token is signed by the RSA key and names a kid the PEM never mentioned.
+  auto claims = kubernetesClaims();
+  const auto now = toUnixSeconds(kNow);
+  claims["iat"] = now - 10;
+  claims["exp"] = now + 600;
+  const auto token = *jose::signJwt(rsa, jose::Algorithm::kRs256, claims);
+  auto id = p->verifyToken(token, jose::Jwks(), kNow);
+  ASSERT_TRUE(id.ok()) << id.error().describe();
+  EXPECT_EQ(id->attributes.at("k8s.namespace").value, "billing");
+  // A key that is not among the PEM keys still fails.
+  const auto other = *jose::Jwk::generate(jose::Algorithm::kRs256, {.rsaBits = 2048, .kid = "k-9"});
+  EXPECT_EQ(
+      p->verifyToken(*jose::signJwt(other, jose::Algorithm::kRs256, claims), jose::Jwks(), kNow)
+          .error()
+          .code,
+      ErrorCode::kTokenSignatureInvalid);
+
+  model::ConfigObject o;
+  o.kind = model::Kind::kTrustProvider;
+  o.metadata.name = "bad-pem";
+  o.spec = {{"type", "kubernetes"},
+            {"issuer", "https://k8s.example.com"},
+            {"audiences", {"tessera"}},
+            {"jwks", "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"}};
+  auto bad = compileTrustProvider(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("PEM block 1"), std::string::npos) << bad.error().message;
+}
+
 }  // namespace
 }  // namespace tessera::trust
