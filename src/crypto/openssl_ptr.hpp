@@ -6,7 +6,9 @@
 #include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
+#include <openssl/pkcs7.h>
 #include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 
 #include <memory>
 #include <string>
@@ -31,6 +33,19 @@ using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free_all>>;
 using ParamBldPtr = std::unique_ptr<OSSL_PARAM_BLD, OpenSslDeleter<OSSL_PARAM_BLD_free>>;
 using ParamPtr = std::unique_ptr<OSSL_PARAM, OpenSslDeleter<OSSL_PARAM_free>>;
 using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, OpenSslDeleter<X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpenSslDeleter<X509_STORE_CTX_free>>;
+using Pkcs7Ptr = std::unique_ptr<PKCS7, OpenSslDeleter<PKCS7_free>>;
+
+// A STACK_OF(X509) that owns its certificates (freed with them) or only borrows them.
+struct X509StackOwningDeleter {
+  void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_pop_free(s, X509_free); }
+};
+struct X509StackBorrowingDeleter {
+  void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_free(s); }
+};
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackOwningDeleter>;
+using X509StackViewPtr = std::unique_ptr<STACK_OF(X509), X509StackBorrowingDeleter>;
 
 // Drains OpenSSL's thread-local error queue into one line ("" when empty). Call it right after a
 // failing OpenSSL call so stale errors never leak into a later message.

@@ -15,6 +15,15 @@ std::unique_ptr<TrustProvider> makeTrustProvider(std::string name, std::string_v
   if (type == "gitlab-ci") {
     return makeGitlabCiTrustProvider(std::move(name));
   }
+  if (type == "gcp-identity") {
+    return makeGcpIdentityTrustProvider(std::move(name));
+  }
+  if (type == "aws-instance-identity") {
+    return makeAwsInstanceIdentityTrustProvider(std::move(name));
+  }
+  if (type == "azure-attested") {
+    return makeAzureAttestedTrustProvider(std::move(name));
+  }
   return nullptr;
 }
 
@@ -24,6 +33,9 @@ std::string_view defaultIssuer(std::string_view type) {
   }
   if (type == "gitlab-ci") {
     return "https://gitlab.com";
+  }
+  if (type == "gcp-identity") {
+    return "https://accounts.google.com";
   }
   return "";
 }

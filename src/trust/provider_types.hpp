@@ -1,4 +1,5 @@
-// The trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci, ...) and
+// The trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci,
+// gcp-identity, aws-instance-identity, azure-attested) and
 // the one switch that makes them. Internal to src/trust.
 #pragma once
 
@@ -19,6 +20,12 @@ std::unique_ptr<TrustProvider> makeOidcTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeKubernetesTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGithubActionsTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGitlabCiTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeGcpIdentityTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeAwsInstanceIdentityTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeAzureAttestedTrustProvider(std::string name);
+
+// The attested data's timeStamp format, "11/30/26 06:00:00 -0000" (kEvidenceInvalid otherwise).
+Result<SystemTime> parseAzureAttestedTime(std::string_view text);
 
 // The claims `names` that are present as strings (numbers and booleans as text).
 std::vector<std::pair<std::string, std::string>> scalarClaims(

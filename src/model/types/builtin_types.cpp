@@ -11,6 +11,10 @@ void registerBuiltinSpecs(SpecRegistry& registry) {
   registry.addType(Kind::kTrustProvider, "kubernetes", kubernetesTrustProviderSchema());
   registry.addType(Kind::kTrustProvider, "github-actions", githubActionsTrustProviderSchema());
   registry.addType(Kind::kTrustProvider, "gitlab-ci", gitlabCiTrustProviderSchema());
+  registry.addType(Kind::kTrustProvider, "aws-instance-identity",
+                   awsInstanceIdentityTrustProviderSchema());
+  registry.addType(Kind::kTrustProvider, "azure-attested", azureAttestedTrustProviderSchema());
+  registry.addType(Kind::kTrustProvider, "gcp-identity", gcpIdentityTrustProviderSchema());
 
   registry.addType(Kind::kAccessCondition, "time", timeConditionSchema());
   registry.addType(Kind::kAccessCondition, "geoip", geoipConditionSchema());

@@ -18,6 +18,9 @@ Schema oidcTrustProviderSchema();
 Schema kubernetesTrustProviderSchema();
 Schema githubActionsTrustProviderSchema();
 Schema gitlabCiTrustProviderSchema();
+Schema awsInstanceIdentityTrustProviderSchema();
+Schema azureAttestedTrustProviderSchema();
+Schema gcpIdentityTrustProviderSchema();
 
 // AccessCondition types.
 Schema timeConditionSchema();

@@ -4,6 +4,7 @@
 
 #include <charconv>
 
+#include "crypto/pkcs7.hpp"
 #include "net/url.hpp"
 
 namespace tessera::model {
@@ -82,6 +83,20 @@ Schema cidrSchema(std::string description) {
   return Schema::string(std::move(description)).length(1, 64).check([](const nlohmann::json& v) {
     return cidrProblem(v.get_ref<const std::string&>());
   });
+}
+
+Schema pemCertificatesSchema(std::string description, std::size_t minItems) {
+  auto certificate =
+      Schema::string("A PEM certificate (-----BEGIN CERTIFICATE----- ...).")
+          .length(1, crypto::kMaxPemCertificateBytes)
+          .check([](const nlohmann::json& v) -> std::optional<std::string> {
+            if (auto parsed = crypto::parseCertificatePem(v.get_ref<const std::string&>());
+                !parsed) {
+              return parsed.error().message;
+            }
+            return std::nullopt;
+          });
+  return Schema::array(certificate, std::move(description)).items(minItems, 64);
 }
 
 Schema attributeRulesSchema(std::string description) {

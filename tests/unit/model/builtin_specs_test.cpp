@@ -386,6 +386,8 @@ TEST(ModelTrustProviderSpec, IssuerIsRequiredExceptForCiProviders) {
                   "/spec/issuer", "is required");
   EXPECT_TRUE(trustErrors({{"type", "github-actions"}, {"audiences", json::array({"a"})}}).empty());
   EXPECT_TRUE(trustErrors({{"type", "gitlab-ci"}, {"audiences", json::array({"a"})}}).empty());
+  EXPECT_TRUE(trustErrors({{"type", "gcp-identity"}, {"audiences", json::array({"a"})}}).empty());
+  expectOnlyError(trustErrors({{"type", "gcp-identity"}}), "/spec/audiences", "is required");
 }
 
 TEST(ModelTrustProviderSpec, AudiencesBetweenOneAndSixteen) {
@@ -461,8 +463,8 @@ TEST(ModelTrustProviderSpec, UnknownFieldListsTheTypeFields) {
 
 TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
   expectOnlyError(trustErrors({{"type", "saml"}}), "/spec/type",
-                  "unknown TrustProvider type 'saml'; one of github-actions, gitlab-ci, "
-                  "kubernetes, oidc");
+                  "unknown TrustProvider type 'saml'; one of aws-instance-identity, "
+                  "azure-attested, gcp-identity, github-actions, gitlab-ci, kubernetes, oidc");
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", "weather"}}), "/spec/type",
                   "unknown AccessCondition type 'weather'; one of geoip, network, time");
   expectOnlyError(specErrors(Kind::kCredentialProvider, {{"type", "vault"}}), "/spec/type",
@@ -472,7 +474,8 @@ TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
 
 TEST(ModelTypedSpecs, MissingOrNonStringType) {
   expectOnlyError(trustErrors({{"audiences", json::array({"a"})}}), "/spec/type",
-                  "is required; one of github-actions, gitlab-ci, kubernetes, oidc");
+                  "is required; one of aws-instance-identity, azure-attested, gcp-identity, "
+                  "github-actions, gitlab-ci, kubernetes, oidc");
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", 3}}), "/spec/type",
                   "must be a string; one of geoip, network, time");
 }
@@ -725,7 +728,8 @@ TEST(ModelSpecRegistry, TypedKinds) {
 TEST(ModelSpecRegistry, TypeNamesAreSorted) {
   const auto& r = SpecRegistry::builtin();
   EXPECT_EQ(r.typeNames(Kind::kTrustProvider),
-            (std::vector<std::string>{"github-actions", "gitlab-ci", "kubernetes", "oidc"}));
+            (std::vector<std::string>{"aws-instance-identity", "azure-attested", "gcp-identity",
+                                      "github-actions", "gitlab-ci", "kubernetes", "oidc"}));
   EXPECT_EQ(r.typeNames(Kind::kAccessCondition),
             (std::vector<std::string>{"geoip", "network", "time"}));
   EXPECT_EQ(r.typeNames(Kind::kCredentialProvider),
@@ -776,10 +780,14 @@ TEST(ModelSpecRegistry, SpecJsonSchemas) {
   EXPECT_NE(client["properties"]["match"]["description"].get<std::string>().find("8 deep"),
             std::string::npos);
   const json trust = r.specJsonSchema(Kind::kTrustProvider);
-  ASSERT_EQ(trust["oneOf"].size(), 4u);
-  EXPECT_EQ(trust["oneOf"][0]["properties"]["type"]["enum"], json::array({"github-actions"}));
-  EXPECT_EQ(trust["oneOf"][0]["required"], json::array({"type", "audiences"}));
-  EXPECT_EQ(trust["oneOf"][3]["required"], json::array({"type", "issuer", "audiences"}));
+  ASSERT_EQ(trust["oneOf"].size(), 7u);
+  EXPECT_EQ(trust["oneOf"][0]["properties"]["type"]["enum"],
+            json::array({"aws-instance-identity"}));
+  EXPECT_EQ(trust["oneOf"][0]["required"], json::array({"type", "certificates"}));
+  EXPECT_EQ(trust["oneOf"][1]["required"], json::array({"type", "caCertificates"}));
+  EXPECT_EQ(trust["oneOf"][3]["properties"]["type"]["enum"], json::array({"github-actions"}));
+  EXPECT_EQ(trust["oneOf"][3]["required"], json::array({"type", "audiences"}));
+  EXPECT_EQ(trust["oneOf"][6]["required"], json::array({"type", "issuer", "audiences"}));
   const json credential = r.specJsonSchema(Kind::kCredentialProvider);
   ASSERT_EQ(credential["oneOf"].size(), 3u);
   const json& staticSecret = credential["oneOf"][2];

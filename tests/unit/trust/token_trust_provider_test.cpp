@@ -221,6 +221,78 @@ TEST_F(TokenTrustProviders, OidcExposesEveryScalarClaimByPath) {
   EXPECT_FALSE(id->attributes.contains("oidc.groups")) << "arrays are not scalar attributes";
 }
 
+// A GCE metadata server identity token (format=full), claim for claim.
+json gcpClaims() {
+  return {{"iss", "https://accounts.google.com"},
+          {"aud", "https://tessera.example.com"},
+          {"azp", "107517467455664443765"},
+          {"sub", "107517467455664443765"},
+          {"email", "builder@acme-prod.iam.gserviceaccount.com"},
+          {"email_verified", true},
+          {"google",
+           {{"compute_engine",
+             {{"instance_creation_timestamp", 1595155766},
+              {"instance_id", "4340508760561261530"},
+              {"instance_name", "builder-1"},
+              {"project_id", "acme-prod"},
+              {"project_number", 716149158341},
+              {"zone", "us-central1-a"}}}}}};
+}
+
+TEST_F(TokenTrustProviders, GcpIdentityTokensYieldInstanceAttributes) {
+  auto p = provider("gcp", {{"type", "gcp-identity"},
+                            {"audiences", {"https://tessera.example.com"}},
+                            {"rules", {{{"attribute", "projectId"}, {"oneOf", {"acme-prod"}}}}}});
+  EXPECT_EQ(p->keys().issuer, "https://accounts.google.com");
+  auto id = p->verifyToken(sign(gcpClaims()), jwks_, kNow);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_EQ(id->subject, "107517467455664443765");
+  const std::map<std::string, std::string> expected = {
+      {"gcp.email", "builder@acme-prod.iam.gserviceaccount.com"},
+      {"gcp.emailVerified", "true"},
+      {"gcp.sub", "107517467455664443765"},
+      {"gcp.projectId", "acme-prod"},
+      {"gcp.projectNumber", "716149158341"},
+      {"gcp.zone", "us-central1-a"},
+      {"gcp.instanceId", "4340508760561261530"},
+      {"gcp.instanceName", "builder-1"}};
+  EXPECT_EQ(id->attributes.size(), expected.size());
+  for (const auto& [name, value] : expected) {
+    ASSERT_TRUE(id->attributes.contains(name)) << name;
+    EXPECT_EQ(id->attributes.at(name).value, value);
+  }
+
+  auto otherProject = gcpClaims();
+  otherProject["google"]["compute_engine"]["project_id"] = "acme-dev";
+  auto refused = p->verifyToken(sign(otherProject), jwks_, kNow);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kTrustRuleFailed);
+  EXPECT_EQ(refused.error().message,
+            "trust provider gcp: rule 1: projectId 'acme-dev' is not one of ['acme-prod']");
+
+  auto standard = gcpClaims();
+  standard.erase("google");  // format=standard: no instance claims, so the rule cannot hold
+  EXPECT_NE(p->verifyToken(sign(standard), jwks_, kNow).error().message.find("projectId is absent"),
+            std::string::npos);
+}
+
+TEST_F(TokenTrustProviders, GcpIdentityRefusesUnverifiedEmails) {
+  auto p =
+      provider("gcp", {{"type", "gcp-identity"}, {"audiences", {"https://tessera.example.com"}}});
+  auto claims = gcpClaims();
+  claims["email_verified"] = false;
+  auto unverified = p->verifyToken(sign(claims), jwks_, kNow);
+  ASSERT_FALSE(unverified.ok());
+  EXPECT_EQ(unverified.error().code, ErrorCode::kTokenClaimInvalid);
+  claims.erase("email_verified");
+  EXPECT_EQ(p->verifyToken(sign(claims), jwks_, kNow).error().code, ErrorCode::kTokenClaimInvalid);
+  claims.erase("email");
+  EXPECT_TRUE(p->verifyToken(sign(claims), jwks_, kNow).ok()) << "no email, nothing to verify";
+  claims["iss"] = "https://gitlab.com";
+  EXPECT_EQ(p->verifyToken(sign(claims), jwks_, kNow).error().code,
+            ErrorCode::kTokenIssuerMismatch);
+}
+
 TEST_F(TokenTrustProviders, CompileRefusesUnknownTypesAndBadInlineKeys) {
   model::ConfigObject o;
   o.kind = model::Kind::kTrustProvider;
