@@ -15,6 +15,9 @@ std::unique_ptr<TrustProvider> makeTrustProvider(std::string name, std::string_v
   if (type == "gitlab-ci") {
     return makeGitlabCiTrustProvider(std::move(name));
   }
+  if (type == "aws-role") {
+    return makeAwsRoleTrustProvider(std::move(name));
+  }
   return nullptr;
 }
 

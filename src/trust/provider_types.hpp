@@ -1,5 +1,5 @@
-// The trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci, ...) and
-// the one switch that makes them. Internal to src/trust.
+// The trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci, aws-role)
+// and the one switch that makes them. Internal to src/trust.
 #pragma once
 
 #include <memory>
@@ -19,6 +19,7 @@ std::unique_ptr<TrustProvider> makeOidcTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeKubernetesTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGithubActionsTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGitlabCiTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeAwsRoleTrustProvider(std::string name);
 
 // The claims `names` that are present as strings (numbers and booleans as text).
 std::vector<std::pair<std::string, std::string>> scalarClaims(

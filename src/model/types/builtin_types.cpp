@@ -11,6 +11,7 @@ void registerBuiltinSpecs(SpecRegistry& registry) {
   registry.addType(Kind::kTrustProvider, "kubernetes", kubernetesTrustProviderSchema());
   registry.addType(Kind::kTrustProvider, "github-actions", githubActionsTrustProviderSchema());
   registry.addType(Kind::kTrustProvider, "gitlab-ci", gitlabCiTrustProviderSchema());
+  registry.addType(Kind::kTrustProvider, "aws-role", awsRoleTrustProviderSchema());
 
   registry.addType(Kind::kAccessCondition, "time", timeConditionSchema());
   registry.addType(Kind::kAccessCondition, "geoip", geoipConditionSchema());

@@ -18,6 +18,7 @@ Schema oidcTrustProviderSchema();
 Schema kubernetesTrustProviderSchema();
 Schema githubActionsTrustProviderSchema();
 Schema gitlabCiTrustProviderSchema();
+Schema awsRoleTrustProviderSchema();
 
 // AccessCondition types.
 Schema timeConditionSchema();

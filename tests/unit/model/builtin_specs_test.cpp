@@ -388,6 +388,32 @@ TEST(ModelTrustProviderSpec, IssuerIsRequiredExceptForCiProviders) {
   EXPECT_TRUE(trustErrors({{"type", "gitlab-ci"}, {"audiences", json::array({"a"})}}).empty());
 }
 
+TEST(ModelTrustProviderSpec, AwsRoleEndpointsAgeAndRules) {
+  EXPECT_TRUE(trustErrors({{"type", "aws-role"}}).empty());
+  EXPECT_TRUE(
+      trustErrors({{"type", "aws-role"},
+                   {"stsEndpoints", json::array({"https://sts.cn-north-1.amazonaws.com.cn/",
+                                                 "http://127.0.0.1:5000/"})},
+                   {"maxRequestAge", 900},
+                   {"rules", json::array({{{"attribute", "roleName"}, {"equals", "deployer"}}})}})
+          .empty());
+  expectOnlyError(trustErrors({{"type", "aws-role"},
+                               {"stsEndpoints", json::array({"http://sts.amazonaws.com/"})}}),
+                  "/spec/stsEndpoints/0", "must use https (http only on a loopback address)");
+  expectOnlyError(
+      trustErrors({{"type", "aws-role"},
+                   {"stsEndpoints", json::array({"https://sts.amazonaws.com/?Action=x"})}}),
+      "/spec/stsEndpoints/0", "must not have a query");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"stsEndpoints", json::array()}}),
+                  "/spec/stsEndpoints", "must have at least one item");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"maxRequestAge", 29}}), "/spec/maxRequestAge",
+                  "must be at least 30");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"maxRequestAge", 901}}),
+                  "/spec/maxRequestAge", "must be at most 900");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"audiences", json::array({"a"})}}),
+                  "/spec/audiences", "unknown field");
+}
+
 TEST(ModelTrustProviderSpec, AudiencesBetweenOneAndSixteen) {
   json spec = testing::oidcTrustSpec();
   spec["audiences"] = json::array();
@@ -461,8 +487,8 @@ TEST(ModelTrustProviderSpec, UnknownFieldListsTheTypeFields) {
 
 TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
   expectOnlyError(trustErrors({{"type", "saml"}}), "/spec/type",
-                  "unknown TrustProvider type 'saml'; one of github-actions, gitlab-ci, "
-                  "kubernetes, oidc");
+                  "unknown TrustProvider type 'saml'; one of aws-role, github-actions, "
+                  "gitlab-ci, kubernetes, oidc");
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", "weather"}}), "/spec/type",
                   "unknown AccessCondition type 'weather'; one of geoip, network, time");
   expectOnlyError(specErrors(Kind::kCredentialProvider, {{"type", "vault"}}), "/spec/type",
@@ -472,7 +498,7 @@ TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
 
 TEST(ModelTypedSpecs, MissingOrNonStringType) {
   expectOnlyError(trustErrors({{"audiences", json::array({"a"})}}), "/spec/type",
-                  "is required; one of github-actions, gitlab-ci, kubernetes, oidc");
+                  "is required; one of aws-role, github-actions, gitlab-ci, kubernetes, oidc");
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", 3}}), "/spec/type",
                   "must be a string; one of geoip, network, time");
 }
@@ -724,8 +750,9 @@ TEST(ModelSpecRegistry, TypedKinds) {
 
 TEST(ModelSpecRegistry, TypeNamesAreSorted) {
   const auto& r = SpecRegistry::builtin();
-  EXPECT_EQ(r.typeNames(Kind::kTrustProvider),
-            (std::vector<std::string>{"github-actions", "gitlab-ci", "kubernetes", "oidc"}));
+  EXPECT_EQ(
+      r.typeNames(Kind::kTrustProvider),
+      (std::vector<std::string>{"aws-role", "github-actions", "gitlab-ci", "kubernetes", "oidc"}));
   EXPECT_EQ(r.typeNames(Kind::kAccessCondition),
             (std::vector<std::string>{"geoip", "network", "time"}));
   EXPECT_EQ(r.typeNames(Kind::kCredentialProvider),
