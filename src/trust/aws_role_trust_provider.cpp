@@ -5,8 +5,10 @@
 //   - the URL is an allowlisted STS endpoint, compared on scheme, host, port and path with no
 //     query: the hub must never be made to send a request anywhere else (SSRF), and a query
 //     string would add parameters to the action;
-//   - the body is exactly GetCallerIdentity: a signed AssumeRole or anything else must not be
-//     sent on the workload's behalf;
+//   - the body is exactly GetCallerIdentity in the Query protocol: a signed AssumeRole or
+//     anything else must not be sent on the workload's behalf, and the answer must be the one
+//     document identityFromResponse reads (Vault's CVE-2020-16250 was a loosely checked request
+//     whose answer was then read loosely);
 //   - X-Tessera-Server-ID is signed and names this hub: a request captured by (or made for)
 //     another service that trusts GetCallerIdentity cannot be replayed here;
 //   - X-Amz-Date is fresh: STS accepts 15 minutes either way; the hub wants less.
@@ -502,6 +504,15 @@ Result<StsReplay> AwsRoleTrustProvider::prepareReplay(const AwsSignedRequest& re
         ((params[0] == "Action=GetCallerIdentity" && params[1] == "Version=2011-06-15") ||
          (params[1] == "Action=GetCallerIdentity" && params[0] == "Version=2011-06-15")))) {
     return invalid("body must be exactly Action=GetCallerIdentity&Version=2011-06-15");
+  }
+  // The Query protocol only: a JSON content type or an X-Amz-Target would let STS read an
+  // operation from somewhere other than the body checked above.
+  if (const auto type = header("content-type");
+      type && lower(*type).rfind("application/x-www-form-urlencoded", 0) != 0) {
+    return invalid("Content-Type must be application/x-www-form-urlencoded");
+  }
+  if (header("x-amz-target")) {
+    return invalid("X-Amz-Target is not allowed");
   }
   if (const auto length = header("content-length");
       length && *length != std::to_string(request.body.size())) {

@@ -28,7 +28,9 @@ inline constexpr std::size_t kMaxStsResponseBytes = 64 * 1024;
 const std::vector<std::string>& defaultStsEndpoints();
 
 // What the hub sends to STS: the evidence's request, checked, reduced to the headers that
-// matter (the HTTP client sets Host and Content-Length itself).
+// matter (the HTTP client sets Host and Content-Length itself). Send it without following
+// redirects (a redirect would leave the allowlist) and with a response limit a little above
+// kMaxStsResponseBytes, so that identityFromResponse sees an oversized answer as such.
 struct StsReplay {
   std::string method, url;
   std::vector<std::pair<std::string, std::string>> headers;

@@ -283,6 +283,16 @@ TEST_F(AwsRoleTrust, RefusesEveryBodyButGetCallerIdentity) {
   }
 }
 
+TEST_F(AwsRoleTrust, RefusesOtherProtocolsThanQuery) {
+  Draft d = botocoreDraft();
+  d.headers.front().second = "application/x-amz-json-1.1";
+  expectRefused(sign(d), ErrorCode::kEvidenceInvalid,
+                "Content-Type must be application/x-www-form-urlencoded");
+  d = botocoreDraft();
+  d.headers.emplace_back("X-Amz-Target", "AWSSecurityTokenServiceV20110615.AssumeRole");
+  expectRefused(sign(d), ErrorCode::kEvidenceInvalid, "X-Amz-Target is not allowed");
+}
+
 TEST_F(AwsRoleTrust, RefusesOtherMethodsAndAContentLengthThatDisagrees) {
   Draft d = botocoreDraft();
   d.method = "GET";
