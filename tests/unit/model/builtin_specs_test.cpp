@@ -803,10 +803,12 @@ TEST(ModelSpecRegistry, SpecJsonSchemas) {
   EXPECT_NE(client["properties"]["match"]["description"].get<std::string>().find("8 deep"),
             std::string::npos);
   const json trust = r.specJsonSchema(Kind::kTrustProvider);
-  ASSERT_EQ(trust["oneOf"].size(), 4u);
-  EXPECT_EQ(trust["oneOf"][0]["properties"]["type"]["enum"], json::array({"github-actions"}));
-  EXPECT_EQ(trust["oneOf"][0]["required"], json::array({"type", "audiences"}));
-  EXPECT_EQ(trust["oneOf"][3]["required"], json::array({"type", "issuer", "audiences"}));
+  ASSERT_EQ(trust["oneOf"].size(), 5u);
+  EXPECT_EQ(trust["oneOf"][0]["properties"]["type"]["enum"], json::array({"aws-role"}));
+  EXPECT_EQ(trust["oneOf"][0]["required"], json::array({"type"}));
+  EXPECT_EQ(trust["oneOf"][1]["properties"]["type"]["enum"], json::array({"github-actions"}));
+  EXPECT_EQ(trust["oneOf"][1]["required"], json::array({"type", "audiences"}));
+  EXPECT_EQ(trust["oneOf"][4]["required"], json::array({"type", "issuer", "audiences"}));
   const json credential = r.specJsonSchema(Kind::kCredentialProvider);
   ASSERT_EQ(credential["oneOf"].size(), 3u);
   const json& staticSecret = credential["oneOf"][2];
