@@ -16,7 +16,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <charconv>
+#include <optional>
 
 #include "common/time_format.hpp"
 #include "crypto/digest.hpp"

@@ -22,7 +22,7 @@ Schema awsRoleTrustProviderSchema() {
                         Schema::array(endpoint,
                                       "The only STS endpoints the hub sends a workload's signed "
                                       "request to. Default: https://sts.amazonaws.com/ and "
-                                      "https://sts.<region>.amazonaws.com/ for every commercial "
+                                      "https://sts.{region}.amazonaws.com/ for every commercial "
                                       "region; name others (China, GovCloud, a VPC endpoint) "
                                       "here, which replaces the default list.")
                             .items(1, 64)),
