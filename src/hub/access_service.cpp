@@ -7,6 +7,7 @@
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 #include "model/field_errors.hpp"
+#include "trust/aws_role_trust_provider.hpp"
 
 namespace tessera::hub {
 
@@ -244,10 +245,50 @@ boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verifyTok
 }
 
 boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verifyAwsRole(
-    const trust::TrustProvider& provider, std::int64_t, const trust::AwsSignedRequest&,
-    SystemTime) {
-  co_return Error{ErrorCode::kInternal,
-                  "trust provider " + provider.name() + ": AWS role evidence is not supported"};
+    const trust::TrustProvider& provider, std::int64_t version,
+    const trust::AwsSignedRequest& request, SystemTime now) {
+  const auto* aws = dynamic_cast<const trust::AwsRoleTrustProvider*>(&provider);
+  if (aws == nullptr) {
+    co_return Error{ErrorCode::kInternal,
+                    "trust provider " + provider.name() + " does not read AWS role evidence"};
+  }
+  // A signed request stays valid for maxRequestAge: while it does, the same request maps to the
+  // same caller and need not be replayed again.
+  std::string material = request.method + "\n" + request.url + "\n" + request.body;
+  for (const auto& [name, value] : request.headers) {
+    material += "\n" + name + ":" + value;
+  }
+  const std::string key = trust::VerifiedTokenCache::keyFor(provider.name(), version, material);
+  if (auto hit = tokenCache_.find(key, now)) {
+    hit->trace.push_back("verified earlier (cached until the signed request expires)");
+    co_return std::move(*hit);
+  }
+  auto replay = aws->prepareReplay(request, options_.serverId, now);
+  if (!replay) {
+    co_return replay.error();
+  }
+  if (!client_) {
+    co_return Error{ErrorCode::kUnavailable, "no HTTP client to reach STS"};
+  }
+  net::ClientRequest sts(replay->method, replay->url);
+  for (const auto& [name, value] : replay->headers) {
+    sts.withHeader(name, value);
+  }
+  sts.body = replay->body;
+  sts.withTimeout(std::chrono::seconds(10))
+      .withMaxResponseBytes(trust::kMaxStsResponseBytes + 1)
+      .withMaxRedirects(0);
+  auto response = co_await client_->request(std::move(sts));
+  if (!response) {
+    co_return Error{ErrorCode::kUnavailable,
+                    "trust provider " + provider.name() +
+                        ": STS could not be reached: " + response.error().message};
+  }
+  auto identity = aws->identityFromResponse(*replay, response->status, response->body);
+  if (identity) {
+    tokenCache_.insert(key, *identity, now);
+  }
+  co_return identity;
 }
 
 boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verify(

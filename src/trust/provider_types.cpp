@@ -24,6 +24,9 @@ std::unique_ptr<TrustProvider> makeTrustProvider(std::string name, std::string_v
   if (type == "azure-attested") {
     return makeAzureAttestedTrustProvider(std::move(name));
   }
+  if (type == "aws-role") {
+    return makeAwsRoleTrustProvider(std::move(name));
+  }
   return nullptr;
 }
 

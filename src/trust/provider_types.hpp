@@ -1,6 +1,6 @@
 // The trust provider types (one file each: oidc, kubernetes, github-actions, gitlab-ci,
-// gcp-identity, aws-instance-identity, azure-attested) and
-// the one switch that makes them. Internal to src/trust.
+// gcp-identity, aws-instance-identity, azure-attested, aws-role) and the one switch that makes
+// them. Internal to src/trust.
 #pragma once
 
 #include <memory>
@@ -20,6 +20,7 @@ std::unique_ptr<TrustProvider> makeOidcTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeKubernetesTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGithubActionsTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGitlabCiTrustProvider(std::string name);
+std::unique_ptr<TrustProvider> makeAwsRoleTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeGcpIdentityTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeAwsInstanceIdentityTrustProvider(std::string name);
 std::unique_ptr<TrustProvider> makeAzureAttestedTrustProvider(std::string name);

@@ -15,6 +15,7 @@ void registerBuiltinSpecs(SpecRegistry& registry) {
                    awsInstanceIdentityTrustProviderSchema());
   registry.addType(Kind::kTrustProvider, "azure-attested", azureAttestedTrustProviderSchema());
   registry.addType(Kind::kTrustProvider, "gcp-identity", gcpIdentityTrustProviderSchema());
+  registry.addType(Kind::kTrustProvider, "aws-role", awsRoleTrustProviderSchema());
 
   registry.addType(Kind::kAccessCondition, "time", timeConditionSchema());
   registry.addType(Kind::kAccessCondition, "geoip", geoipConditionSchema());

@@ -21,6 +21,7 @@ Schema gitlabCiTrustProviderSchema();
 Schema awsInstanceIdentityTrustProviderSchema();
 Schema azureAttestedTrustProviderSchema();
 Schema gcpIdentityTrustProviderSchema();
+Schema awsRoleTrustProviderSchema();
 
 // AccessCondition types.
 Schema timeConditionSchema();

@@ -390,6 +390,32 @@ TEST(ModelTrustProviderSpec, IssuerIsRequiredExceptForCiProviders) {
   expectOnlyError(trustErrors({{"type", "gcp-identity"}}), "/spec/audiences", "is required");
 }
 
+TEST(ModelTrustProviderSpec, AwsRoleEndpointsAgeAndRules) {
+  EXPECT_TRUE(trustErrors({{"type", "aws-role"}}).empty());
+  EXPECT_TRUE(
+      trustErrors({{"type", "aws-role"},
+                   {"stsEndpoints", json::array({"https://sts.cn-north-1.amazonaws.com.cn/",
+                                                 "http://127.0.0.1:5000/"})},
+                   {"maxRequestAge", 900},
+                   {"rules", json::array({{{"attribute", "roleName"}, {"equals", "deployer"}}})}})
+          .empty());
+  expectOnlyError(trustErrors({{"type", "aws-role"},
+                               {"stsEndpoints", json::array({"http://sts.amazonaws.com/"})}}),
+                  "/spec/stsEndpoints/0", "must use https (http only on a loopback address)");
+  expectOnlyError(
+      trustErrors({{"type", "aws-role"},
+                   {"stsEndpoints", json::array({"https://sts.amazonaws.com/?Action=x"})}}),
+      "/spec/stsEndpoints/0", "must not have a query");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"stsEndpoints", json::array()}}),
+                  "/spec/stsEndpoints", "must have at least one item");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"maxRequestAge", 29}}), "/spec/maxRequestAge",
+                  "must be at least 30");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"maxRequestAge", 901}}),
+                  "/spec/maxRequestAge", "must be at most 900");
+  expectOnlyError(trustErrors({{"type", "aws-role"}, {"audiences", json::array({"a"})}}),
+                  "/spec/audiences", "unknown field");
+}
+
 TEST(ModelTrustProviderSpec, AudiencesBetweenOneAndSixteen) {
   json spec = testing::oidcTrustSpec();
   spec["audiences"] = json::array();
@@ -464,7 +490,8 @@ TEST(ModelTrustProviderSpec, UnknownFieldListsTheTypeFields) {
 TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
   expectOnlyError(trustErrors({{"type", "saml"}}), "/spec/type",
                   "unknown TrustProvider type 'saml'; one of aws-instance-identity, "
-                  "azure-attested, gcp-identity, github-actions, gitlab-ci, kubernetes, oidc");
+                  "aws-role, azure-attested, gcp-identity, github-actions, gitlab-ci, kubernetes, "
+                  "oidc");
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", "weather"}}), "/spec/type",
                   "unknown AccessCondition type 'weather'; one of geoip, network, time");
   expectOnlyError(specErrors(Kind::kCredentialProvider, {{"type", "vault"}}), "/spec/type",
@@ -474,8 +501,8 @@ TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
 
 TEST(ModelTypedSpecs, MissingOrNonStringType) {
   expectOnlyError(trustErrors({{"audiences", json::array({"a"})}}), "/spec/type",
-                  "is required; one of aws-instance-identity, azure-attested, gcp-identity, "
-                  "github-actions, gitlab-ci, kubernetes, oidc");
+                  "is required; one of aws-instance-identity, aws-role, azure-attested, "
+                  "gcp-identity, github-actions, gitlab-ci, kubernetes, oidc");
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", 3}}), "/spec/type",
                   "must be a string; one of geoip, network, time");
 }
@@ -728,8 +755,9 @@ TEST(ModelSpecRegistry, TypedKinds) {
 TEST(ModelSpecRegistry, TypeNamesAreSorted) {
   const auto& r = SpecRegistry::builtin();
   EXPECT_EQ(r.typeNames(Kind::kTrustProvider),
-            (std::vector<std::string>{"aws-instance-identity", "azure-attested", "gcp-identity",
-                                      "github-actions", "gitlab-ci", "kubernetes", "oidc"}));
+            (std::vector<std::string>{"aws-instance-identity", "aws-role", "azure-attested",
+                                      "gcp-identity", "github-actions", "gitlab-ci", "kubernetes",
+                                      "oidc"}));
   EXPECT_EQ(r.typeNames(Kind::kAccessCondition),
             (std::vector<std::string>{"geoip", "network", "time"}));
   EXPECT_EQ(r.typeNames(Kind::kCredentialProvider),
@@ -780,14 +808,16 @@ TEST(ModelSpecRegistry, SpecJsonSchemas) {
   EXPECT_NE(client["properties"]["match"]["description"].get<std::string>().find("8 deep"),
             std::string::npos);
   const json trust = r.specJsonSchema(Kind::kTrustProvider);
-  ASSERT_EQ(trust["oneOf"].size(), 7u);
+  ASSERT_EQ(trust["oneOf"].size(), 8u);
   EXPECT_EQ(trust["oneOf"][0]["properties"]["type"]["enum"],
             json::array({"aws-instance-identity"}));
   EXPECT_EQ(trust["oneOf"][0]["required"], json::array({"type", "certificates"}));
-  EXPECT_EQ(trust["oneOf"][1]["required"], json::array({"type", "caCertificates"}));
-  EXPECT_EQ(trust["oneOf"][3]["properties"]["type"]["enum"], json::array({"github-actions"}));
-  EXPECT_EQ(trust["oneOf"][3]["required"], json::array({"type", "audiences"}));
-  EXPECT_EQ(trust["oneOf"][6]["required"], json::array({"type", "issuer", "audiences"}));
+  EXPECT_EQ(trust["oneOf"][1]["properties"]["type"]["enum"], json::array({"aws-role"}));
+  EXPECT_EQ(trust["oneOf"][1]["required"], json::array({"type"}));
+  EXPECT_EQ(trust["oneOf"][2]["required"], json::array({"type", "caCertificates"}));
+  EXPECT_EQ(trust["oneOf"][4]["properties"]["type"]["enum"], json::array({"github-actions"}));
+  EXPECT_EQ(trust["oneOf"][4]["required"], json::array({"type", "audiences"}));
+  EXPECT_EQ(trust["oneOf"][7]["required"], json::array({"type", "issuer", "audiences"}));
   const json credential = r.specJsonSchema(Kind::kCredentialProvider);
   ASSERT_EQ(credential["oneOf"].size(), 3u);
   const json& staticSecret = credential["oneOf"][2];

@@ -297,7 +297,7 @@ TEST_F(TokenTrustProviders, CompileRefusesUnknownTypesAndBadInlineKeys) {
   model::ConfigObject o;
   o.kind = model::Kind::kTrustProvider;
   o.metadata.name = "x";
-  o.spec = {{"type", "aws-role"}};
+  o.spec = {{"type", "saml"}};
   EXPECT_FALSE(compileTrustProvider(o).ok());
   o.spec = {{"type", "oidc"},
             {"issuer", "https://idp.example.com"},
