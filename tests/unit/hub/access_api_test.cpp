@@ -284,8 +284,11 @@ TEST_F(AccessApi, ARepeatedTokenIsVerifiedOnce) {
 TEST_F(AccessApi, EveryDecisionIsAnEventWithItsReasonAndNoToken) {
   const std::string good = podToken("sales-analytics-7d9f", key_);
   const std::string wrongPod = podToken("marketing-5c4b", key_);
+  // The clock is manual: a second between decisions orders their events.
   const auto authorized = post("/v1/access", edge_, request(good, kCalifornia)).second;
+  clock_.advance(seconds(1));
   const auto refused = post("/v1/access", edge_, request(wrongPod, kCalifornia)).second;
+  clock_.advance(seconds(1));
   const auto london = post("/v1/access", edge_, request(good, kLondon)).second;
   post("/v1/access/explain", auditor_, request(good, kCalifornia));  // no event
   ASSERT_TRUE(hub_->accessEvents().flush().ok());
