@@ -129,6 +129,95 @@ class AwsRoleAgainstMoto(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         return json.loads(r.stdout)
 
+    def test_decision_through_the_hub(self):
+        """The whole path: tessera hub replays the edge's evidence to moto and authorizes."""
+        import tempfile
+        import urllib.request
+        tessera = os.environ["TESSERA_BIN"]
+        with tempfile.TemporaryDirectory() as work:
+            port = free_port()
+            hub_url = f"http://127.0.0.1:{port}"
+            with open(os.path.join(work, "kek"), "w") as f:
+                f.write(os.urandom(32).hex())
+            os.chmod(os.path.join(work, "kek"), 0o600)
+            config = os.path.join(work, "hub.yaml")
+            with open(config, "w") as f:
+                f.write(f"issuer: {hub_url}\nserver: {{listen: \"127.0.0.1:{port}\"}}\n"
+                        "store: {sqlite: {path: hub.db}}\nkeyEncryptionKey: {file: kek}\n"
+                        f"access: {{serverId: {SERVER_ID}}}\n")
+            hub = subprocess.Popen([tessera, "hub", "--config", config],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                deadline = time.monotonic() + 30
+                while True:
+                    try:
+                        urllib.request.urlopen(hub_url + "/readyz", timeout=1)
+                        break
+                    except OSError:
+                        if time.monotonic() > deadline or hub.poll() is not None:
+                            raise
+                        time.sleep(0.1)
+
+                def token(role):
+                    return subprocess.run([tessera, "admin", "token", "create", "--config",
+                                           config, "--role", role], check=True,
+                                          capture_output=True, text=True).stdout.strip()
+
+                def post(path, tok, body):
+                    req = urllib.request.Request(hub_url + path, data=json.dumps(body).encode(),
+                                                 headers={"Authorization": f"Bearer {tok}",
+                                                          "Content-Type": "application/json"})
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        return json.loads(r.read())
+
+                admin, edge = token("admin"), token("edge")
+
+                def obj(kind, name, spec):
+                    return {"apiVersion": "tessera.dev/v1", "kind": kind,
+                            "metadata": {"name": name}, "spec": spec}
+                post("/v1/apply", admin, {"objects": [
+                    obj("TrustProvider", "aws-ci", {
+                        "type": "aws-role", "stsEndpoints": [self.endpoint + "/"],
+                        "rules": [{"attribute": "accountId", "equals": ACCOUNT}]}),
+                    obj("ClientWorkload", "deployer",
+                        {"match": {"attribute": "aws.roleName", "equals": "deployer"}}),
+                    obj("ServerWorkload", "registry", {
+                        "host": "registry.example.com", "port": 443, "protocol": "http",
+                        "authentication": {"method": "bearer"}}),
+                    obj("CredentialProvider", "registry-token",
+                        {"type": "oidc-id-token", "audience": "registry"}),
+                    obj("AccessPolicy", "deployer-to-registry", {
+                        "clientWorkloads": ["deployer"],
+                        "trustProviders": {"match": "any", "names": ["aws-ci"]},
+                        "credentialProvider": "registry-token", "serverWorkload": "registry"})]})
+                target = {"host": "registry.example.com", "port": 443, "protocol": "http"}
+
+                evidence = signed_get_caller_identity(self.endpoint, self.role_credentials,
+                                                      SERVER_ID)
+                d = post("/v1/access", edge, {"evidence": {"awsGetCallerIdentity": evidence},
+                                              "target": target})
+                self.assertEqual(d["outcome"], "authorized", d)
+                self.assertEqual(d["clientWorkload"], "deployer")
+                self.assertEqual(d["identities"][0]["attributes"]["aws.sessionName"], "ci-job-42")
+
+                # A user is verified, but is not the deployer role.
+                evidence = signed_get_caller_identity(self.endpoint, self.user_credentials,
+                                                      SERVER_ID)
+                d = post("/v1/access", edge, {"evidence": {"awsGetCallerIdentity": evidence},
+                                              "target": target})
+                self.assertEqual(d["reasonCode"], "MatchRuleFailed", d)
+
+                # Signed for another hub: refused before any replay.
+                evidence = signed_get_caller_identity(self.endpoint, self.role_credentials,
+                                                      "another-hub")
+                d = post("/v1/access", edge, {"evidence": {"awsGetCallerIdentity": evidence},
+                                              "target": target})
+                self.assertEqual(d["reasonCode"], "InvalidEvidence", d)
+                self.assertNotIn(evidence["headers"]["Authorization"], json.dumps(d))
+            finally:
+                hub.terminate()
+                hub.wait(30)
+
     def test_botocore_targets_the_endpoint_url(self):
         request = signed_get_caller_identity(self.endpoint, self.role_credentials, SERVER_ID)
         self.assertEqual(request["method"], "POST")
