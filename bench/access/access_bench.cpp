@@ -17,7 +17,7 @@
 // BENCH_ACCESS_LARGE_POLICIES (100000), BENCH_ACCESS_CASES (nginx,cached,fresh,large).
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <signal.h>
+#include <signal.h>  // kill, SIGTERM
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -625,7 +625,6 @@ int run(const std::filesystem::path& dir) {
 }  // namespace
 
 int main() {
-  ::signal(SIGPIPE, SIG_IGN);
   spdlog::set_level(spdlog::level::warn);
   const auto dir = std::filesystem::temp_directory_path() /
                    ("tessera-access-bench-" + std::to_string(::getpid()));
