@@ -53,7 +53,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 const std::string kIssuer = "https://oidc.bench.example.com/id/CLUSTER";
 const std::string kAccessPath = "/v1/access";
-constexpr int kApplyBatch = 20'000;  // objects per POST /v1/apply (the hub's limit)
+constexpr std::size_t kApplyBatch = 20'000;  // objects per POST /v1/apply (the hub's limit)
 
 int envInt(const char* name, int fallback) {
   const char* value = std::getenv(name);
@@ -375,11 +375,11 @@ class BenchHub {
          object("CredentialProvider", "api-token",
                 {{"type", "oidc-id-token"}, {"audience", "https://api.bench.example.com"}})});
     for (int i = 0; i < policies; ++i) {
-      addTarget(objects, i);
-      if (objects.size() >= kApplyBatch) {
+      if (objects.size() + 2 > kApplyBatch) {
         apply(objects);
         objects = json::array();
       }
+      addTarget(objects, i);
     }
     if (!objects.empty()) {
       apply(objects);
