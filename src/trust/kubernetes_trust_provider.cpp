@@ -43,13 +43,15 @@ class KubernetesTrustProvider : public TrustProvider {
     }
     std::vector<std::pair<std::string, std::string>> out = {
         {"namespace", ns}, {"serviceAccountName", sa}, {"sub", sub}};
-    for (const auto& [attribute, path] :
-         std::initializer_list<std::pair<const char*, std::initializer_list<const char*>>>{
-             {"serviceAccountUid", {"kubernetes.io", "serviceaccount", "uid"}},
-             {"podName", {"kubernetes.io", "pod", "name"}},
-             {"podUid", {"kubernetes.io", "pod", "uid"}},
-             {"nodeName", {"kubernetes.io", "node", "name"}}}) {
-      if (auto value = stringAt(claims, path); !value.empty()) {
+    // Each path is read where it is written: an initializer_list held in a pair would outlive
+    // its array (a crash at -O2).
+    std::pair<const char*, std::string> optional[] = {
+        {"serviceAccountUid", stringAt(claims, {"kubernetes.io", "serviceaccount", "uid"})},
+        {"podName", stringAt(claims, {"kubernetes.io", "pod", "name"})},
+        {"podUid", stringAt(claims, {"kubernetes.io", "pod", "uid"})},
+        {"nodeName", stringAt(claims, {"kubernetes.io", "node", "name"})}};
+    for (auto& [attribute, value] : optional) {
+      if (!value.empty()) {
         out.emplace_back(attribute, std::move(value));
       }
     }
