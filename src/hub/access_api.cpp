@@ -1,7 +1,5 @@
 #include "hub/access_api.hpp"
 
-#include <charconv>
-
 #include "common/time_format.hpp"
 
 namespace tessera::hub {
@@ -19,11 +17,6 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
   }
   auto outcome = co_await access.decide(std::move(*parsed), "token:" + principal.tokenId, !explain);
   co_return net::jsonResponse(200, decisionJson(outcome, explain));
-}
-Error badQuery(const std::string& name, std::string reason) {
-  Error e{ErrorCode::kInvalidArgument, name + ": " + reason};
-  e.fields.push_back(FieldError{"?" + name, std::move(reason)});
-  return e;
 }
 
 Result<store::AccessEventQuery> eventQuery(const net::Request& request) {
@@ -53,14 +46,7 @@ Result<store::AccessEventQuery> eventQuery(const net::Request& request) {
       *field = std::string(*value);
     }
   }
-  if (const auto limit = request.query("limit")) {
-    int n = 0;
-    const auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), n);
-    if (ec != std::errc() || end != limit->data() + limit->size() || n < 1 || n > 1000) {
-      return badQuery("limit", "must be an integer from 1 to 1000");
-    }
-    query.limit = n;
-  }
+  TESSERA_ASSIGN_OR_RETURN(query.limit, parseLimit(request));
   if (const auto token = request.query("pageToken")) {
     query.pageToken = std::string(*token);
   }

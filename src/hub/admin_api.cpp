@@ -19,27 +19,6 @@ std::string actorOf(const AdminPrincipal& p) {
   return "token:" + p.tokenId;
 }
 
-Result<int> parseLimit(const net::Request& request) {
-  const auto text = request.query("limit");
-  if (!text) {
-    return kDefaultPageSize;
-  }
-  int n = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
-  if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > kMaxPageSize) {
-    Error e{ErrorCode::kInvalidArgument, "limit must be an integer from 1 to 1000"};
-    e.fields.push_back(FieldError{"?limit", "must be an integer from 1 to 1000"});
-    return e;
-  }
-  return n;
-}
-
-Error badQuery(std::string name, std::string reason) {
-  Error e{ErrorCode::kInvalidArgument, name + ": " + reason};
-  e.fields.push_back(FieldError{"?" + name, std::move(reason)});
-  return e;
-}
-
 // If-Match: "3" (an ETag this API issued), or absent/"*" for any version.
 Result<std::int64_t> expectedVersion(const net::Request& request) {
   const auto h = request.header("If-Match");
@@ -147,6 +126,27 @@ Result<std::optional<std::int64_t>> timeQuery(const net::Request& request, const
   return std::optional<std::int64_t>(toUnixSeconds(*t));
 }
 }  // namespace
+
+Result<int> parseLimit(const net::Request& request) {
+  const auto text = request.query("limit");
+  if (!text) {
+    return kDefaultPageSize;
+  }
+  int n = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < 1 || n > kMaxPageSize) {
+    Error e{ErrorCode::kInvalidArgument, "limit must be an integer from 1 to 1000"};
+    e.fields.push_back(FieldError{"?limit", "must be an integer from 1 to 1000"});
+    return e;
+  }
+  return n;
+}
+
+Error badQuery(std::string name, std::string reason) {
+  Error e{ErrorCode::kInvalidArgument, name + ": " + reason};
+  e.fields.push_back(FieldError{"?" + name, std::move(reason)});
+  return e;
+}
 
 Result<json> strictJsonBody(const net::Request& request, std::size_t maxBytes) {
   auto type = request.header("Content-Type");

@@ -33,6 +33,12 @@ struct AdminApiOptions {
 // and depth are limited.
 Result<nlohmann::json> strictJsonBody(const net::Request& request, std::size_t maxBytes);
 
+// The `limit` query parameter of a list route: 1..1000, default 100 (kInvalidArgument naming
+// ?limit otherwise).
+Result<int> parseLimit(const net::Request& request);
+// kInvalidArgument naming the query parameter ("?name") and why it was refused.
+Error badQuery(std::string name, std::string reason);
+
 // A route handler that may wait (access decisions fetch keys, replay requests).
 using AsyncAdminHandler =
     std::function<boost::asio::awaitable<net::Response>(net::Request&, AdminPrincipal)>;
