@@ -16,7 +16,16 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
     co_return net::errorResponse(parsed.error());
   }
   auto outcome = co_await access.decide(std::move(*parsed), "token:" + principal.tokenId, !explain);
-  co_return net::jsonResponse(200, decisionJson(outcome, explain));
+  // The event is decisionJson(outcome, true) plus what only the audit trail keeps: once
+  // recorded, trimming it is the answer, without building the decision's JSON twice.
+  auto answer = std::move(outcome.event);
+  for (const char* auditOnly : {"actor", "target", "context"}) {
+    answer.erase(auditOnly);
+  }
+  if (!explain) {
+    answer.erase("trace");
+  }
+  co_return net::jsonResponse(200, answer);
 }
 
 Result<store::AccessEventQuery> eventQuery(const net::Request& request) {

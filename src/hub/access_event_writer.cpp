@@ -80,8 +80,13 @@ Result<void> AccessEventWriter::record(store::AccessEventRecord event) {
   }
   queue_.push_back(std::move(event));
   ++recorded_;
+  // The writer waits for the first event, or for a full batch while one fills: waking it for
+  // every event would cost a context switch per decision.
+  const bool wake = queue_.size() == 1 || queue_.size() == options_.maxBatch;
   lock.unlock();
-  workAvailable_.notify_one();
+  if (wake) {
+    workAvailable_.notify_one();
+  }
   return {};
 }
 
@@ -89,9 +94,16 @@ Result<void> AccessEventWriter::flush(std::optional<std::chrono::milliseconds> t
   std::unique_lock lock(mutex_);
   const std::uint64_t target = recorded_;
   const auto done = [&] { return stored_ + abandoned_ >= target; };
+  ++flushWaiters_;
+  workAvailable_.notify_all();  // cuts a batch delay short
+  bool flushed = true;
   if (!timeout) {
     progress_.wait(lock, done);
-  } else if (!progress_.wait_for(lock, *timeout, done)) {
+  } else {
+    flushed = progress_.wait_for(lock, *timeout, done);
+  }
+  --flushWaiters_;
+  if (!flushed) {
     return fail(ErrorCode::kTimeout, std::to_string(target - stored_ - abandoned_) +
                                          " access events are not stored yet");
   }
@@ -159,6 +171,12 @@ void AccessEventWriter::run() {
       workAvailable_.wait(lock, [&] { return !queue_.empty() || stopping_; });
       if (queue_.empty()) {
         return;  // stopping, and everything is written
+      }
+      if (options_.maxBatchDelay.count() > 0 && queue_.size() < options_.maxBatch && !stopping_ &&
+          flushWaiters_ == 0) {
+        workAvailable_.wait_for(lock, options_.maxBatchDelay, [&] {
+          return queue_.size() >= options_.maxBatch || stopping_ || flushWaiters_ > 0;
+        });
       }
       // Whatever queued while the previous batch was written: batches grow with the load.
       const std::size_t n = std::min(options_.maxBatch, queue_.size());

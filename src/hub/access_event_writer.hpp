@@ -34,6 +34,10 @@ struct AccessEventWriterOptions {
   std::chrono::milliseconds maxWait = std::chrono::seconds(1);
   // Events per store transaction at most.
   std::size_t maxBatch = 500;
+  // How long a batch may fill before it is stored (unless it is full, a flush() waits, or the
+  // writer stops): a transaction's commit costs about as much as many inserts, so under load
+  // bigger batches make each event cheaper. Events reach the stream and store this much later.
+  std::chrono::milliseconds maxBatchDelay = std::chrono::milliseconds(20);
   // The JSON lines stream: a file path (opened in append mode, created 0600) or "-" for
   // stdout. None: events go only to the store.
   std::optional<std::string> sink;
@@ -103,7 +107,8 @@ class AccessEventWriter {
   std::condition_variable progress_;       // stored_ + abandoned_ moved
   std::condition_variable giveUp_;         // abandon_ set: cuts a retry delay short
   std::deque<store::AccessEventRecord> queue_;
-  std::size_t inFlight_ = 0;  // events of the batch being written
+  std::size_t flushWaiters_ = 0;  // flush() calls waiting: no batch delay meanwhile
+  std::size_t inFlight_ = 0;      // events of the batch being written
   bool stopping_ = false;
   bool abandon_ = false;
   std::uint64_t recorded_ = 0;

@@ -2,6 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "common/time_format.hpp"
 #include "conditions/network_condition.hpp"
 #include "crypto/digest.hpp"
@@ -227,12 +230,7 @@ std::shared_ptr<const AccessService::Compiled> AccessService::compiled() {
 }
 
 boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verifyToken(
-    const trust::TrustProvider& provider, std::int64_t version, std::string token, SystemTime now) {
-  const std::string key = trust::VerifiedTokenCache::keyFor(provider.name(), version, token);
-  if (auto hit = tokenCache_.find(key, now)) {
-    hit->trace.push_back("verified earlier (cached until the token expires)");
-    co_return std::move(*hit);
-  }
+    const trust::TrustProvider& provider, std::string key, std::string token, SystemTime now) {
   auto keys = co_await keyCache_.keys(provider.keys(), trust::unverifiedKid(token));
   if (!keys) {
     co_return Error{ErrorCode::kUnavailable, "trust provider " + provider.name() +
@@ -312,15 +310,27 @@ boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verify(
   const std::int64_t version = compiled->versions.at(name);
   switch (provider.evidenceKind()) {
     case trust::EvidenceKind::kToken: {
+      // The cache first: a hit needs neither the issuer check (the token verified under this
+      // provider, issuer included) nor decoding the token.
+      std::vector<std::string> keys;
+      keys.reserve(evidence.tokens.size());
+      for (const auto& token : evidence.tokens) {
+        keys.push_back(trust::VerifiedTokenCache::keyFor(name, version, token));
+        if (auto hit = tokenCache_.find(keys.back(), now)) {
+          hit->trace.push_back("verified earlier (cached until the token expires)");
+          co_return std::move(*hit);
+        }
+      }
       std::vector<std::string> issuers;
       std::optional<Result<trust::VerifiedIdentity>> last;
-      for (const auto& token : evidence.tokens) {
+      for (std::size_t i = 0; i < evidence.tokens.size(); ++i) {
+        const auto& token = evidence.tokens[i];
         const std::string issuer = trust::unverifiedIssuer(token);
         if (issuer != provider.keys().issuer) {
           issuers.push_back(issuer.empty() ? "(unreadable)" : issuer);
           continue;
         }
-        auto identity = co_await verifyToken(provider, version, token, now);
+        auto identity = co_await verifyToken(provider, keys[i], token, now);
         if (identity) {
           co_return identity;
         }
@@ -352,11 +362,22 @@ boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verify(
   co_return Error{ErrorCode::kInternal, "trust provider " + name + ": unknown evidence kind"};
 }
 
+std::string contextIdAt(SystemTime time) {
+  // Time first (microseconds, fixed-width hex), then 96 random bits: ids sort by time, so the
+  // event store appends to its primary-key index instead of writing all over it.
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
+  char prefix[17];
+  std::snprintf(prefix, sizeof prefix, "%014llx",
+                static_cast<unsigned long long>(std::max<std::int64_t>(0, micros.count())));
+  return std::string(prefix) + crypto::randomToken(12);
+}
+
 boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest request,
                                                             std::string actor, bool record) {
   AccessOutcome outcome;
-  outcome.contextId = crypto::randomToken(16);
   outcome.time = clock_.now();
+  outcome.contextId = contextIdAt(outcome.time);
   const SystemTime now = outcome.time;
   const auto config = compiled();
   auto& d = outcome.decision;
@@ -395,6 +416,9 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
       d.outcome = policy::Outcome::kError;
       d.reasonCode = policy::reason::kProviderError;
       d.reason = "the access event could not be recorded: " + recorded.error().message;
+      outcome.event["outcome"] = policy::outcomeName(d.outcome);
+      outcome.event["reasonCode"] = d.reasonCode;
+      outcome.event["reason"] = d.reason;
     }
   }
   co_return outcome;

@@ -59,7 +59,9 @@ struct AccessOutcome {
   std::string contextId;
   SystemTime time{};
   policy::Decision decision;
-  nlohmann::json event;  // the access event document (no token, signature or secret)
+  // The access event document (no token, signature or secret): decisionJson(outcome, true) with
+  // actor, target and context; the access API trims it into its answer.
+  nlohmann::json event;
 };
 
 class AccessService {
@@ -88,9 +90,9 @@ class AccessService {
   boost::asio::awaitable<Result<trust::VerifiedIdentity>> verify(
       std::shared_ptr<const Compiled> compiled, std::string provider,
       const trust::Evidence& evidence, SystemTime now);
+  // A token the cache does not hold (`key`: its VerifiedTokenCache key).
   boost::asio::awaitable<Result<trust::VerifiedIdentity>> verifyToken(
-      const trust::TrustProvider& provider, std::int64_t version, std::string token,
-      SystemTime now);
+      const trust::TrustProvider& provider, std::string key, std::string token, SystemTime now);
   boost::asio::awaitable<Result<trust::VerifiedIdentity>> verifyAwsRole(
       const trust::TrustProvider& provider, std::int64_t version,
       const trust::AwsSignedRequest& request, SystemTime now);
@@ -109,6 +111,10 @@ class AccessService {
 // The JSON of a decision as the access API answers: outcome, reasonCode, reason, the chosen
 // objects, the identities; with `trace` also every step (explain, events).
 nlohmann::json decisionJson(const AccessOutcome& outcome, bool trace);
+
+// A decision's context id: 14 hex digits of its time in Unix microseconds, then 16 random
+// base64url characters (96 bits). Unique, unguessable, and ordered by time.
+std::string contextIdAt(SystemTime time);
 
 // The stored form of a decision's access event.
 store::AccessEventRecord accessEventRecord(const AccessOutcome& outcome);

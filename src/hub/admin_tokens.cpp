@@ -67,12 +67,24 @@ Result<AdminPrincipal> AdminTokens::authenticate(std::string_view token) const {
   }
   const std::string id(token.substr(kPrefix.size(), kIdHexLength));
   const std::string_view secret = token.substr(kPrefix.size() + kIdHexLength + 1);
+  // Hash even for unknown ids so that timing does not tell which ids exist.
+  const std::string presented = secretHash(secret);
+  const auto steadyNow = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(rememberedMutex_);
+    const auto it = remembered_.find(id);
+    if (it != remembered_.end() && steadyNow < it->second.until) {
+      // The stored hash of an id never changes: a mismatch is a wrong secret, not a stale entry.
+      if (!crypto::constantTimeEquals(presented, it->second.secretHash)) {
+        return invalidToken();
+      }
+      return AdminPrincipal{id, it->second.role};
+    }
+  }
   auto found = repository_->find(id);
   if (!found) {
     return fail(ErrorCode::kUnavailable, "cannot check admin tokens: store unavailable");
   }
-  // Hash even for unknown ids so that timing does not tell which ids exist.
-  const std::string presented = secretHash(secret);
   if (!found->has_value() || !crypto::constantTimeEquals(presented, (*found)->secretHash)) {
     return invalidToken();
   }
@@ -83,11 +95,26 @@ Result<AdminPrincipal> AdminTokens::authenticate(std::string_view token) const {
   if (!role) {
     return invalidToken();
   }
+  {
+    std::lock_guard lock(rememberedMutex_);
+    if (remembered_.size() >= kAuthenticationCacheEntries) {
+      remembered_.clear();  // many distinct tokens within a second: start over, stay bounded
+    }
+    remembered_[id] = Remembered{(*found)->secretHash, *role, steadyNow + kAuthenticationCacheTtl};
+  }
   return AdminPrincipal{id, *role};
 }
 
 Result<void> AdminTokens::revoke(const std::string& id) {
-  return repository_->revoke(id, toUnixSeconds(clock_.now()));
+  {
+    std::lock_guard lock(rememberedMutex_);
+    remembered_.erase(id);
+  }
+  auto revoked = repository_->revoke(id, toUnixSeconds(clock_.now()));
+  // Again after the store: a request authenticating meanwhile may have remembered it anew.
+  std::lock_guard lock(rememberedMutex_);
+  remembered_.erase(id);
+  return revoked;
 }
 
 Result<std::vector<store::AdminTokenRecord>> AdminTokens::list() const {

@@ -1,12 +1,20 @@
 // Admin API tokens: created by `tessera admin token create --role ROLE` (and once by `tessera
 // dev`), shown once, stored as a SHA-256 of their secret, revocable. The admin API authenticates
 // bearer tokens here and authorises by role.
+//
+// Every request authenticates, so tokens found valid are remembered for a second
+// (kAuthenticationCacheTtl) instead of reading the store each time: a token revoked through this
+// object stops working at once; one revoked elsewhere (another replica, the CLI on the store)
+// within that second.
 #pragma once
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/clock.hpp"
@@ -34,6 +42,9 @@ struct AdminPrincipal {
 
 class AdminTokens {
  public:
+  static constexpr std::chrono::milliseconds kAuthenticationCacheTtl{1000};
+  static constexpr std::size_t kAuthenticationCacheEntries = 4096;
+
   AdminTokens(std::shared_ptr<store::AdminTokenRepository> repository, const Clock& clock)
       : repository_(std::move(repository)), clock_(clock) {}
 
@@ -45,8 +56,16 @@ class AdminTokens {
   Result<std::vector<store::AdminTokenRecord>> list() const;
 
  private:
+  struct Remembered {
+    std::string secretHash;
+    AdminRole role = AdminRole::kAuditor;
+    std::chrono::steady_clock::time_point until;
+  };
+
   std::shared_ptr<store::AdminTokenRepository> repository_;
   const Clock& clock_;
+  mutable std::mutex rememberedMutex_;
+  mutable std::unordered_map<std::string, Remembered> remembered_;  // by token id
 };
 
 }  // namespace tessera::hub

@@ -59,8 +59,11 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   if (hub->config_.events.file) {
     events.sink = hub->config_.events.file->string();
   }
-  TESSERA_ASSIGN_OR_RETURN(hub->events_,
-                           AccessEventWriter::start(hub->store_.accessEvents, std::move(events)));
+  TESSERA_ASSIGN_OR_RETURN(
+      hub->events_,
+      AccessEventWriter::start(
+          hub->store_.accessEventWriter ? hub->store_.accessEventWriter : hub->store_.accessEvents,
+          std::move(events)));
   hub->access_->setEventRecorder([writer = hub->events_.get()](const AccessOutcome& outcome) {
     return writer->record(accessEventRecord(outcome));
   });

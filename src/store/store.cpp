@@ -37,7 +37,13 @@ Result<Store> openSqliteStore(const std::filesystem::path& path) {
     return std::move(version).error();
   }
   std::shared_ptr<SqliteDb> shared = std::move(*db);
+  auto writerDb = SqliteDb::open(path);
+  if (!writerDb) {
+    return std::move(writerDb).error();
+  }
   Store store;
+  store.accessEventWriter = std::make_shared<SqliteAccessEventRepository>(
+      std::shared_ptr<SqliteDb>(std::move(*writerDb)));
   store.signingKeys = std::make_shared<SqliteSigningKeyRepository>(shared);
   store.adminTokens = std::make_shared<SqliteAdminTokenRepository>(shared);
   store.config = std::make_shared<SqliteConfigRepository>(shared);
@@ -56,7 +62,13 @@ Result<Store> openPostgresStore(const std::string& conninfo) {
     return std::move(version).error();
   }
   std::shared_ptr<PostgresDb> shared = std::move(*db);
+  auto writerDb = PostgresDb::connect(conninfo);
+  if (!writerDb) {
+    return std::move(writerDb).error();
+  }
   Store store;
+  store.accessEventWriter = std::make_shared<PostgresAccessEventRepository>(
+      std::shared_ptr<PostgresDb>(std::move(*writerDb)));
   store.signingKeys = std::make_shared<PostgresSigningKeyRepository>(shared);
   store.adminTokens = std::make_shared<PostgresAdminTokenRepository>(shared);
   store.config = std::make_shared<PostgresConfigRepository>(shared);

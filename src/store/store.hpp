@@ -19,6 +19,9 @@ struct Store {
   std::shared_ptr<AdminTokenRepository> adminTokens;
   std::shared_ptr<ConfigRepository> config;
   std::shared_ptr<AccessEventRepository> accessEvents;
+  // The same events on a connection of its own, for the one thread that stores them in batches:
+  // a batch neither waits for request handlers on the shared connection nor holds them up.
+  std::shared_ptr<AccessEventRepository> accessEventWriter;
   int schemaVersion = 0;
 };
 

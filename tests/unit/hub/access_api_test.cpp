@@ -198,6 +198,37 @@ TEST_F(AccessApi, AuthorizedInsideItsBounds) {
       << "no token in the answer";
 }
 
+TEST(ContextId, IsOrderedByTimeAndUnique) {
+  const auto t = fromUnixSeconds(1'796'061'600);
+  const auto a = contextIdAt(t);
+  const auto b = contextIdAt(t);
+  const auto later = contextIdAt(t + std::chrono::microseconds(1));
+  EXPECT_EQ(a.size(), 30u);
+  EXPECT_EQ(a.substr(0, 14), "0661822da9a800") << "1796061600000000 microseconds in hex";
+  EXPECT_NE(a, b) << "96 random bits after the time";
+  EXPECT_LT(std::max(a, b), later);
+  EXPECT_EQ(
+      a.find_first_not_of("0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"),
+      std::string::npos);
+}
+
+// Fail closed: a decision that cannot be audited does not authorize, and the answer says why.
+TEST_F(AccessApi, AnUnrecordableDecisionFailsClosed) {
+  hub_->accessService().setEventRecorder([](const AccessOutcome&) -> Result<void> {
+    return fail(ErrorCode::kUnavailable, "access event backlog full");
+  });
+  auto [status, answer] =
+      post("/v1/access", edge_, request(podToken("sales-analytics-7d9f", key_), kCalifornia));
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(answer["outcome"], "error") << answer.dump();
+  EXPECT_EQ(answer["reasonCode"], "ProviderError");
+  EXPECT_NE(answer.value("reason", "").find("could not be recorded: access event backlog full"),
+            std::string::npos)
+      << answer.dump();
+  EXPECT_FALSE(answer.contains("trace"));
+  EXPECT_FALSE(answer.contains("actor")) << "audit-only members stay out of the answer";
+}
+
 TEST_F(AccessApi, WrongPodIsAMatchRuleFailure) {
   auto [decision, explained] = decide(request(podToken("marketing-5c4b", key_), kCalifornia));
   EXPECT_EQ(decision["outcome"], "unauthorized");

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "store/store.hpp"
 
@@ -104,6 +105,36 @@ TEST_F(AdminTokensTest, RevokedTokensStopWorking) {
   EXPECT_NE(r.error().message.find("revoked"), std::string::npos);
   EXPECT_EQ(tokens_->revoke("0000000000000000").error().code, ErrorCode::kNotFound);
   ASSERT_EQ(tokens_->list()->size(), 1u);
+}
+
+TEST_F(AdminTokensTest, RememberedTokensStillCheckTheSecret) {
+  auto issued = tokens_->create(AdminRole::kEditor, "");
+  ASSERT_TRUE(issued.ok());
+  ASSERT_TRUE(tokens_->authenticate(issued->token).ok());  // now remembered
+  std::string forged = issued->token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  expectRejected(forged, "right id, wrong secret, while the id is remembered");
+  auto again = tokens_->authenticate(issued->token);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->role, AdminRole::kEditor);
+}
+
+// Another replica (or the CLI) revokes in the store: this hub stops accepting the token once
+// its remembered entry expires, within AdminTokens::kAuthenticationCacheTtl.
+TEST_F(AdminTokensTest, RevokedElsewhereStopsWorkingWithinTheCacheTtl) {
+  auto issued = tokens_->create(AdminRole::kAdmin, "");
+  ASSERT_TRUE(issued.ok());
+  ASSERT_TRUE(tokens_->authenticate(issued->token).ok());
+  AdminTokens otherReplica(store_.adminTokens, clock_);
+  ASSERT_TRUE(otherReplica.revoke(issued->record.id).ok());
+  expectRejected(issued->token.substr(0, 4), "sanity");
+  const auto deadline = std::chrono::steady_clock::now() + AdminTokens::kAuthenticationCacheTtl +
+                        std::chrono::milliseconds(50);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  expectRejected(issued->token, "revoked by another replica, after the cache TTL");
+  expectRejected(issued->token, "and on every later request");
 }
 
 TEST_F(AdminTokensTest, DescriptionIsBounded) {
