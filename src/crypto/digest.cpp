@@ -1,6 +1,8 @@
 #include "crypto/digest.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/sha.h>
 
 namespace tessera::crypto {
@@ -23,6 +25,16 @@ std::string toHex(std::span<const unsigned char> bytes) {
     out.push_back(kDigits[b >> 4]);
     out.push_back(kDigits[b & 0xf]);
   }
+  return out;
+}
+
+Sha256Digest hmacSha256(std::span<const unsigned char> key, std::string_view data) {
+  Sha256Digest out{};
+  unsigned int length = 0;
+  // A null key pointer with length 0 is valid HMAC input; OpenSSL wants a non-null pointer.
+  static const unsigned char kEmpty = 0;
+  HMAC(EVP_sha256(), key.empty() ? &kEmpty : key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &length);
   return out;
 }
 

@@ -15,6 +15,9 @@ Sha256Digest sha256(std::string_view data);
 Sha256Digest sha256(std::span<const unsigned char> data);
 std::string toHex(std::span<const unsigned char> bytes);
 
+// HMAC-SHA256 (RFC 2104) of `data` under `key`: AWS SigV4 derives its signing keys with it.
+Sha256Digest hmacSha256(std::span<const unsigned char> key, std::string_view data);
+
 // Constant-time equality for secrets (lengths are not secret).
 bool constantTimeEquals(std::string_view a, std::string_view b) noexcept;
 

@@ -13,6 +13,21 @@ TEST(Digest, Sha256KnownAnswer) {
   EXPECT_EQ(toHex(d), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+// RFC 4231 test cases 1 and 2, and a key longer than the block (case 6).
+TEST(Digest, HmacSha256Rfc4231) {
+  const std::vector<unsigned char> key1(20, 0x0b);
+  EXPECT_EQ(toHex(hmacSha256(key1, "Hi There")),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  const std::string jefe = "Jefe";
+  EXPECT_EQ(
+      toHex(hmacSha256(std::span(reinterpret_cast<const unsigned char*>(jefe.data()), jefe.size()),
+                       "what do ya want for nothing?")),
+      "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  const std::vector<unsigned char> key6(131, 0xaa);
+  EXPECT_EQ(toHex(hmacSha256(key6, "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+}
+
 TEST(Digest, ConstantTimeEquals) {
   EXPECT_TRUE(constantTimeEquals("secret", "secret"));
   EXPECT_FALSE(constantTimeEquals("secret", "secreT"));
