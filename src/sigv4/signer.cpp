@@ -11,19 +11,14 @@ namespace tessera::sigv4 {
 
 namespace {
 
-// Never signed by botocore: hop-by-hop headers and those proxies and SDKs rewrite.
-constexpr std::string_view kNeverSigned[] = {"authorization",
-                                             "connection",
-                                             "expect",
-                                             "keep-alive",
-                                             "proxy-authenticate",
-                                             "proxy-authorization",
-                                             "te",
-                                             "trailer",
-                                             "transfer-encoding",
-                                             "upgrade",
-                                             "user-agent",
-                                             "x-amzn-trace-id"};
+// Never signed by default: what botocore and the JavaScript SDK leave out (hop-by-hop headers and
+// those proxies and SDKs rewrite), and any proxy-* or sec-* header.
+constexpr std::string_view kNeverSigned[] = {
+    "authorization", "cache-control",     "connection", "expect",     "from",
+    "keep-alive",    "max-forwards",      "pragma",     "referer",    "te",
+    "trailer",       "transfer-encoding", "upgrade",    "user-agent", "x-amzn-trace-id"};
+
+bool neverSigned(std::string_view name);
 
 constexpr std::string_view kAuthQueryParameters[] = {
     "X-Amz-Algorithm",     "X-Amz-Credential", "X-Amz-Date",          "X-Amz-Expires",
@@ -179,6 +174,10 @@ bool namedIn(std::string_view name, std::span<const std::string_view> names) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
+bool neverSigned(std::string_view name) {
+  return namedIn(name, kNeverSigned) || name.starts_with("proxy-") || name.starts_with("sec-");
+}
+
 // The canonical headers block and the signed header list of `request` with `added` (lowercase
 // names) appended; headers named in `replaced` are dropped from the request's own.
 Result<std::pair<std::string, std::string>> canonicalHeaders(
@@ -203,7 +202,7 @@ Result<std::pair<std::string, std::string>> canonicalHeaders(
     }
     const bool chosen =
         name == "host" || (params.signedHeaders.empty()
-                               ? !namedIn(name, kNeverSigned)
+                               ? !neverSigned(name)
                                : std::find(params.signedHeaders.begin(), params.signedHeaders.end(),
                                            name) != params.signedHeaders.end());
     if (chosen && name != "authorization") {

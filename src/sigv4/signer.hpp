@@ -58,7 +58,8 @@ struct SigningParams {
   // post-sts-header-after; a few services want that).
   bool omitSessionToken = false;
   // The lowercase names of the headers to sign, e.g. those the client signed. Empty: every header
-  // of the request but the ones botocore never signs (hop-by-hop, user-agent, ...). host,
+  // of the request but those neither botocore nor the JavaScript SDK signs (hop-by-hop,
+  // user-agent, cache-control, proxy-*, sec-*, ...). host,
   // x-amz-date, the session token and x-amz-content-sha256 are signed in either case.
   std::vector<std::string> signedHeaders;
 };

@@ -104,6 +104,9 @@ TEST(SigV4, WhichHeadersAreSigned) {
   Request r = get("/");
   r.headers.emplace_back("User-Agent", "aws-cli/2");
   r.headers.emplace_back("Connection", "keep-alive");
+  r.headers.emplace_back("Cache-Control", "no-cache");
+  r.headers.emplace_back("Proxy-Connection", "keep-alive");
+  r.headers.emplace_back("Sec-Fetch-Mode", "cors");
   r.headers.emplace_back("Content-Type", "application/json");
   r.headers.emplace_back("X-Amz-Target", "Service.Op");
   auto all = signHeaders(r, kCredentials, params());
