@@ -14,9 +14,9 @@
 namespace tessera::credentials {
 
 struct AssertionClaims {
-  std::string issuer;
-  std::string subject;
-  std::string audience;
+  std::string issuer{};
+  std::string subject{};
+  std::string audience{};
   std::string jti{};  // "" = no jti claim
   Seconds lifetime{300};
 };

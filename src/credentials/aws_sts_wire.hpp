@@ -38,10 +38,10 @@ Result<std::string> awsStsRegionalEndpoint(std::string_view region);
 std::string deriveRoleSessionName(std::string_view identity);
 
 struct AssumeRoleWithWebIdentityRequest {
-  std::string endpoint;  // e.g. awsStsRegionalEndpoint("eu-west-1")
-  std::string roleArn;
-  std::string roleSessionName;
-  std::string webIdentityToken;
+  std::string endpoint{};  // e.g. awsStsRegionalEndpoint("eu-west-1")
+  std::string roleArn{};
+  std::string roleSessionName{};
+  std::string webIdentityToken{};
   std::optional<Seconds> duration{};      // DurationSeconds; AWS defaults to 3600
   std::optional<std::string> policy{};    // inline session policy (JSON)
   std::vector<std::string> policyArns{};  // managed session policies, at most 10
@@ -64,18 +64,18 @@ Result<nlohmann::json> awsWebIdentityTokenClaims(std::string_view issuer, std::s
                                                  std::string_view audience = kAwsStsAudience);
 
 struct AwsStsCredentials {
-  std::string accessKeyId;
-  std::string secretAccessKey;
-  std::string sessionToken;
+  std::string accessKeyId{};
+  std::string secretAccessKey{};
+  std::string sessionToken{};
   SystemTime expiration{};
-  std::string assumedRoleArn;  // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
-  std::string assumedRoleId;   // AROA...:SESSION
-  std::string subjectFromWebIdentityToken;
-  std::string audience;
-  std::string provider;
-  std::string sourceIdentity;
+  std::string assumedRoleArn{};  // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+  std::string assumedRoleId{};   // AROA...:SESSION
+  std::string subjectFromWebIdentityToken{};
+  std::string audience{};
+  std::string provider{};
+  std::string sourceIdentity{};
   std::optional<int> packedPolicySize{};
-  std::string requestId;
+  std::string requestId{};
 };
 
 // Reads an AssumeRoleWithWebIdentityResponse document. kHttpUpstream when it is not one, or lacks
@@ -83,10 +83,10 @@ struct AwsStsCredentials {
 Result<AwsStsCredentials> parseAssumeRoleWithWebIdentityResponse(std::string_view xml);
 
 struct AwsStsError {
-  std::string type;  // "Sender" / "Receiver"
-  std::string code;  // e.g. "InvalidIdentityToken"
-  std::string message;
-  std::string requestId;
+  std::string type{};  // "Sender" / "Receiver"
+  std::string code{};  // e.g. "InvalidIdentityToken"
+  std::string message{};
+  std::string requestId{};
 };
 
 // Reads an ErrorResponse document (ErrorResponse/Error/{Type,Code,Message}, RequestId).

@@ -33,10 +33,10 @@ Result<nlohmann::json> entraAssertionClaims(
 
 struct EntraTokenRequest {
   std::string authorityHost{kEntraAuthorityHost};  // AZURE_AUTHORITY_HOST
-  std::string tenant;                              // GUID or domain
-  std::string clientId;                            // the app (client) id
-  std::string scope;                               // "<resource app id URI>/.default"
-  std::string clientAssertion;                     // signed over entraAssertionClaims()
+  std::string tenant{};                            // GUID or domain
+  std::string clientId{};                          // the app (client) id
+  std::string scope{};                             // "<resource app id URI>/.default"
+  std::string clientAssertion{};                   // signed over entraAssertionClaims()
 };
 
 // POST <authority>/<tenant>/oauth2/v2.0/token with the form body client_id, scope,
@@ -48,8 +48,8 @@ Result<net::ClientRequest> buildEntraTokenRequest(const EntraTokenRequest& reque
 
 // Entra's error body: RFC 6749 fields plus error_codes (AADSTS numbers), trace and correlation ids.
 struct EntraError {
-  std::string error;
-  std::string description;  // its first line ("AADSTS70021: No matching ...")
+  std::string error{};
+  std::string description{};  // its first line ("AADSTS70021: No matching ...")
   std::vector<std::int64_t> codes{};
   std::string traceId{};
   std::string correlationId{};

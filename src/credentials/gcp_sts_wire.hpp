@@ -53,8 +53,8 @@ Result<nlohmann::json> gcpSubjectTokenClaims(std::string_view issuer, std::strin
 
 struct GcpStsExchangeRequest {
   std::string endpoint{kGcpStsEndpoint};
-  std::string audience;  // "//iam.googleapis.com/projects/.../providers/..." (or workforce pools)
-  std::string subjectToken;
+  std::string audience{};  // "//iam.googleapis.com/projects/.../providers/..." (or workforce pools)
+  std::string subjectToken{};
   std::string subjectTokenType{kJwtTokenType};
   std::vector<std::string> scopes{std::string(kGcpCloudPlatformScope)};
 };
@@ -72,8 +72,8 @@ Result<OAuthToken> readGcpStsResponse(int httpStatus, std::string_view body);
 
 struct GenerateAccessTokenRequest {
   std::string endpointBase{kGcpIamCredentialsBase};
-  std::string serviceAccount;  // email or unique id
-  std::string federatedToken;  // the STS access token, sent as Bearer
+  std::string serviceAccount{};  // email or unique id
+  std::string federatedToken{};  // the STS access token, sent as Bearer
   std::vector<std::string> scopes{std::string(kGcpCloudPlatformScope)};
   Seconds lifetime{3600};
   std::vector<std::string> delegates{};  // "projects/-/serviceAccounts/<email>"
@@ -86,7 +86,7 @@ struct GenerateAccessTokenRequest {
 Result<net::ClientRequest> buildGenerateAccessToken(const GenerateAccessTokenRequest& request);
 
 struct GcpAccessToken {
-  std::string accessToken;
+  std::string accessToken{};
   SystemTime expireTime{};
 };
 
@@ -94,8 +94,8 @@ struct GcpAccessToken {
 // "details":[{"@type":"...ErrorInfo","reason":"IAM_PERMISSION_DENIED",...}]}}.
 struct GoogleApiError {
   int code = 0;
-  std::string message;
-  std::string status;
+  std::string message{};
+  std::string status{};
   std::string reason{};  // from the first ErrorInfo detail, when there is one
 };
 

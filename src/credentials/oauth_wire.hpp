@@ -33,8 +33,8 @@ std::string_view oauthClientAuthName(OAuthClientAuth method) noexcept;
 std::optional<OAuthClientAuth> parseOAuthClientAuth(std::string_view name) noexcept;
 
 struct ClientCredentialsRequest {
-  std::string tokenEndpoint;
-  std::string clientId;
+  std::string tokenEndpoint{};
+  std::string clientId{};
   OAuthClientAuth auth = OAuthClientAuth::kClientSecretBasic;
   std::string clientSecret{};     // client_secret_basic and client_secret_post
   std::string clientAssertion{};  // private_key_jwt: a JWT signed over clientAssertionClaims()
@@ -66,8 +66,8 @@ Result<nlohmann::json> clientAssertionClaims(std::string_view clientId,
 
 // A token endpoint's successful answer (RFC 6749 5.1; RFC 8693 2.2.1 adds issued_token_type).
 struct OAuthToken {
-  std::string accessToken;
-  std::string tokenType;
+  std::string accessToken{};
+  std::string tokenType{};
   std::optional<std::int64_t> expiresIn{};  // seconds
   std::string scope{};
   std::string issuedTokenType{};
@@ -82,7 +82,7 @@ Result<OAuthToken> parseTokenResponse(std::string_view service, std::string_view
 
 // RFC 6749 5.2: {"error","error_description","error_uri"}.
 struct OAuthError {
-  std::string error;
+  std::string error{};
   std::string description{};
   std::string uri{};
 };

@@ -24,12 +24,12 @@ struct XmlLimits {
 };
 
 struct XmlElement {
-  std::string name;  // as written, with any prefix ("sts:Code")
+  std::string name{};  // as written, with any prefix ("sts:Code")
   std::vector<std::pair<std::string, std::string>> attributes;  // decoded values, written order
   // The element's own character data (text and CDATA, references decoded), concatenated. Text
   // made only of whitespace between child elements is dropped; other text is kept verbatim.
-  std::string text;
-  std::vector<XmlElement> children;
+  std::string text{};
+  std::vector<XmlElement> children{};
 
   // The name without its namespace prefix. Namespaces are not resolved: the documents read here
   // are matched by local name, as botocore's QueryParser does.
