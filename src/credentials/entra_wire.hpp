@@ -61,8 +61,9 @@ Result<EntraError> parseEntraError(std::string_view body);
 
 // The Error for an Entra refusal, by its first AADSTS code: 70021/700211/700212/700213 (no
 // federated identity credential matches issuer, subject or audience), 700024 (assertion outside
-// its validity window), 50027 (malformed JWT), 50013 (signature), 700016 (unknown app), 90002
-// (unknown tenant), 70011 (invalid scope), 90061 (Entra could not fetch the issuer's discovery
+// its validity window), 50027 (malformed JWT), 50013 and 700027 (signature), 5002738 (signing
+// algorithm), 700016 (unknown app), 90002 (unknown tenant), 70011 and 1002012 (invalid scope),
+// 500011 (unknown resource), 90061 (Entra could not fetch the issuer's discovery
 // document or JWKS: retryable); otherwise the OAuth error code decides (classifyOAuthError).
 // The message carries the trace and correlation ids Microsoft support asks for.
 Error classifyEntraError(int httpStatus, const EntraError& error);

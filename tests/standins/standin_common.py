@@ -18,7 +18,8 @@ import urllib.request
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+from cryptography.hazmat.primitives.asymmetric.utils import (decode_dss_signature,
+                                                              encode_dss_signature)
 
 MAX_BODY = 256 * 1024
 MAX_TOKEN = 20000
@@ -224,6 +225,38 @@ def verify_signature(header, signing_input, signature, keys, allowed_algs):
         except (InvalidSignature, ValueError, KeyError):
             continue
     raise JwtError("signature", "the token signature does not verify")
+
+
+def int_b64(n, length=None):
+    length = length or (n.bit_length() + 7) // 8
+    return b64url(n.to_bytes(length, "big"))
+
+
+def public_jwk(private_key, kid):
+    """The public JWK of an RSA or P-256 private key."""
+    if isinstance(private_key, rsa.RSAPrivateKey):
+        r = private_key.public_key().public_numbers()
+        return {"kty": "RSA", "kid": kid, "alg": "RS256", "use": "sig", "n": int_b64(r.n),
+                "e": int_b64(r.e)}
+    e = private_key.public_key().public_numbers()
+    return {"kty": "EC", "kid": kid, "alg": "ES256", "use": "sig", "crv": "P-256",
+            "x": int_b64(e.x, 32), "y": int_b64(e.y, 32)}
+
+
+def sign_jwt(claims, key, alg, kid):
+    """A compact JWS of the claims: RS256 or ES256 with `key`; any other alg gets a junk
+    signature (for tests of algorithms nobody accepts, "none" included)."""
+    header = {"alg": alg, "typ": "JWT", "kid": kid}
+    signing_input = (b64url(json.dumps(header).encode()) + "." +
+                     b64url(json.dumps(claims).encode())).encode()
+    if alg == "RS256":
+        signature = key.sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
+    elif alg == "ES256":
+        r, s = decode_dss_signature(key.sign(signing_input, ec.ECDSA(hashes.SHA256())))
+        signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
+    else:
+        signature = b"x"
+    return signing_input.decode() + "." + b64url(signature)
 
 
 def audiences(claims):

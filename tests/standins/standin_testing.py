@@ -8,9 +8,7 @@ import sys
 import threading
 import time
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import standin_common as common  # noqa: E402
@@ -22,11 +20,6 @@ for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
 os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost"
 
 
-def _int_b64(n, length=None):
-    length = length or (n.bit_length() + 7) // 8
-    return common.b64url(n.to_bytes(length, "big"))
-
-
 class LocalIssuer:
     """An OIDC issuer on 127.0.0.1 that signs tokens. mode: "ok", "down" (discovery answers 503),
     "not-found" (404), "wrong-issuer" (the document names another issuer)."""
@@ -36,51 +29,37 @@ class LocalIssuer:
         self.ec = ec.generate_private_key(ec.SECP256R1())
         self.mode = "ok"
         issuer = self
+        base = path.rstrip("/")  # discovery strips a trailing '/' of the issuer (OIDC 4)
 
         class H(common.Handler):
             def do_GET(self):
-                if self.path == path + "/.well-known/openid-configuration":
+                if self.path == base + "/.well-known/openid-configuration":
                     if issuer.mode == "down":
                         return self.send(503, {"error": "down"})
                     if issuer.mode == "not-found":
                         return self.send(404, {"error": "not found"})
                     name = issuer.url + ("/other" if issuer.mode == "wrong-issuer" else "")
-                    return self.send(200, {"issuer": name, "jwks_uri": issuer.url + "/jwks",
+                    return self.send(200, {"issuer": name, "jwks_uri": issuer.root + base + "/jwks",
                                            "response_types_supported": ["id_token"],
                                            "subject_types_supported": ["public"],
                                            "id_token_signing_alg_values_supported": ["RS256",
                                                                                      "ES256"]})
-                if self.path == path + "/jwks":
+                if self.path == base + "/jwks":
                     return self.send(200, issuer.jwks())
                 self.send(404, {"error": "not found"})
 
         self.server = common.Server(("127.0.0.1", 0), H)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        self.root = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = self.root + path
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     def jwks(self):
-        r = self.rsa.public_key().public_numbers()
-        e = self.ec.public_key().public_numbers()
-        return {"keys": [
-            {"kty": "RSA", "kid": "rsa-1", "alg": "RS256", "use": "sig", "n": _int_b64(r.n),
-             "e": _int_b64(r.e)},
-            {"kty": "EC", "kid": "ec-1", "alg": "ES256", "use": "sig", "crv": "P-256",
-             "x": _int_b64(e.x, 32), "y": _int_b64(e.y, 32)}]}
+        return {"keys": [common.public_jwk(self.rsa, "rsa-1"), common.public_jwk(self.ec, "ec-1")]}
 
     def sign(self, claims, alg="RS256", kid=None, key=None):
-        header = {"alg": alg, "typ": "JWT", "kid": kid or ("rsa-1" if alg == "RS256" else "ec-1")}
-        signing_input = (common.b64url(json.dumps(header).encode()) + "." +
-                         common.b64url(json.dumps(claims).encode())).encode()
-        if alg == "RS256":
-            signature = (key or self.rsa).sign(signing_input, padding.PKCS1v15(), hashes.SHA256())
-        elif alg == "ES256":
-            r, s = decode_dss_signature((key or self.ec).sign(signing_input,
-                                                               ec.ECDSA(hashes.SHA256())))
-            signature = r.to_bytes(32, "big") + s.to_bytes(32, "big")
-        else:  # e.g. "none" or an algorithm no cloud accepts
-            signature = b"x"
-        return signing_input.decode() + "." + common.b64url(signature)
+        key = key or (self.ec if alg == "ES256" else self.rsa)
+        return common.sign_jwt(claims, key, alg, kid or ("ec-1" if alg == "ES256" else "rsa-1"))
 
     def claims(self, sub, aud, lifetime=300, **extra):
         now = int(time.time())
