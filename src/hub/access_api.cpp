@@ -16,7 +16,11 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
     co_return net::errorResponse(parsed.error());
   }
   auto outcome = co_await access.decide(std::move(*parsed), "token:" + principal.tokenId, !explain);
-  co_return net::jsonResponse(200, decisionJson(outcome, explain));
+  auto answer = decisionJson(outcome, explain);
+  if (outcome.grant && outcome.decision.outcome == policy::Outcome::kAuthorized) {
+    answer["grant"] = grantJson(outcome);
+  }
+  co_return net::jsonResponse(200, answer);
 }
 
 Result<store::AccessEventQuery> eventQuery(const net::Request& request) {
