@@ -19,11 +19,14 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
   // The event is decisionJson(outcome, true) plus what only the audit trail keeps: once
   // recorded, trimming it is the answer, without building the decision's JSON twice.
   auto answer = std::move(outcome.event);
-  for (const char* auditOnly : {"actor", "target", "context"}) {
+  for (const char* auditOnly : {"actor", "target", "context", "credential"}) {
     answer.erase(auditOnly);
   }
   if (!explain) {
     answer.erase("trace");
+  }
+  if (outcome.grant && outcome.decision.outcome == policy::Outcome::kAuthorized) {
+    answer["grant"] = grantJson(outcome);
   }
   co_return net::jsonResponse(200, answer);
 }

@@ -31,6 +31,9 @@ struct AccessService::Compiled {
   std::map<std::string, Error, std::less<>> providerErrors;
   std::map<std::string, std::shared_ptr<const conditions::Condition>, std::less<>> conditions;
   std::map<std::string, Error, std::less<>> conditionErrors;
+  std::map<std::string, std::shared_ptr<const credentials::CredentialProvider>, std::less<>>
+      credentialProviders;
+  std::map<std::string, Error, std::less<>> credentialErrors;
 };
 
 namespace {
@@ -190,8 +193,17 @@ AccessService::AccessService(ConfigService& config, std::shared_ptr<net::HttpCli
       client_(client),
       clock_(clock),
       options_(std::move(options)),
-      keyCache_(std::move(client), clock, options_.keyCache),
-      tokenCache_(options_.tokenCache) {}
+      keyCache_(client, clock, options_.keyCache),
+      tokenCache_(options_.tokenCache),
+      grantCache_(options_.grantCache) {
+  auto services = std::make_shared<credentials::CredentialServices>();
+  services->issuer = options_.issuer;
+  services->sign = options_.sign;
+  services->http = std::move(client);
+  services->kek = options_.kek;
+  services->clock = &clock_;
+  credentialServices_ = std::move(services);
+}
 
 std::shared_ptr<const AccessService::Compiled> AccessService::compiled() {
   auto snapshot = config_.snapshot();
@@ -214,6 +226,14 @@ std::shared_ptr<const AccessService::Compiled> AccessService::compiled() {
       next->providers[object->metadata.name] = std::move(*provider);
     } else {
       next->providerErrors.emplace(object->metadata.name, provider.error());
+    }
+  }
+  for (const auto* object : snapshot->list(model::Kind::kCredentialProvider)) {
+    if (auto provider = credentials::compileCredentialProvider(*object, credentialServices_);
+        provider) {
+      next->credentialProviders[object->metadata.name] = std::move(*provider);
+    } else {
+      next->credentialErrors.emplace(object->metadata.name, provider.error());
     }
   }
   conditions::ConditionResources resources;
@@ -373,6 +393,73 @@ std::string contextIdAt(SystemTime time) {
   return std::string(prefix) + crypto::randomToken(12);
 }
 
+boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled> compiled,
+                                                  AccessOutcome& outcome, bool issue) {
+  auto& d = outcome.decision;
+  const std::string name = d.credentialProvider;
+  json record = {{"provider", name}};
+  const auto refuse = [&](const std::string& reason) {
+    d.outcome = policy::Outcome::kError;
+    d.reasonCode = policy::reason::kProviderError;
+    d.reason = "policy " + d.policy + " authorizes client workload " + d.clientWorkload + ", but " +
+               reason;
+    d.trace.push_back(policy::Step{"credentialProvider", name, false, reason,
+                                   std::string(policy::reason::kProviderError)});
+    record["outcome"] = "failed";
+    record["reason"] = reason;
+  };
+  const auto found = compiled->credentialProviders.find(name);
+  if (found == compiled->credentialProviders.end()) {
+    const auto e = compiled->credentialErrors.find(name);
+    refuse(e != compiled->credentialErrors.end()
+               ? "credential provider " + name + " cannot be used: " + e->second.message
+               : "credential provider " + name + " does not exist");
+    co_return record;
+  }
+  const std::shared_ptr<const credentials::CredentialProvider> provider = found->second;
+  record["type"] = provider->type();
+  if (!issue) {
+    d.trace.push_back(
+        policy::Step{"credentialProvider", name, true,
+                     "would issue a " + provider->type() + " credential (explain issues none)"});
+    record["outcome"] = "notIssued";
+    co_return record;
+  }
+  const auto* object =
+      compiled->snapshot->find(model::Kind::kCredentialProvider, std::string_view(name));
+  const auto* server =
+      compiled->snapshot->find(model::Kind::kServerWorkload, std::string_view(d.serverWorkload));
+  const std::int64_t version = object != nullptr ? object->metadata.version : 0;
+  std::string key =
+      credentials::GrantCache::keyFor(d.policy, d.identities, d.serverWorkload, name, version);
+  auto request = credentials::makeGrantRequest(d.identities, d.policy, d.clientWorkload,
+                                               d.serverWorkload, outcome.time);
+  credentials::GrantCache::Issue call = [provider, request]() { return provider->issue(request); };
+  auto answer = co_await grantCache_.get(std::move(key), outcome.time, std::move(call));
+  record["cache"] = std::string(credentials::sourceName(answer.source));
+  if (!answer.credential) {
+    refuse("credential provider " + name + " (" + provider->type() +
+           ") failed: " + answer.credential.error().message);
+    co_return record;
+  }
+  Grant g;
+  g.credential = std::move(*answer.credential);
+  g.refreshAt = answer.refreshAt;
+  g.injection =
+      server != nullptr ? server->spec.value("authentication", json::object()) : json::object();
+  const std::string expires = formatRfc3339(g.credential.expiresAt);
+  d.trace.push_back(policy::Step{"credentialProvider", name, true,
+                                 "issued a " + g.credential.type + " credential (" +
+                                     std::string(credentials::sourceName(answer.source)) +
+                                     "), valid until " + expires});
+  record["outcome"] = "issued";
+  record["credentialType"] = g.credential.type;
+  record["expiresAt"] = expires;
+  record["refreshAt"] = formatRfc3339(g.refreshAt);
+  outcome.grant = std::move(g);
+  co_return record;
+}
+
 boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest request,
                                                             std::string actor, bool record) {
   AccessOutcome outcome;
@@ -397,6 +484,10 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
     RequestServices services(*config, std::move(verified), std::move(context));
     d = config->decisions->decide(request.target, request.context, services);
   }
+  json credential;
+  if (d.outcome == policy::Outcome::kAuthorized) {
+    credential = co_await grant(config, outcome, record);
+  }
 
   json contextJson = json::object();
   for (const auto& [k, v] : request.context) {
@@ -408,6 +499,9 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
                              {"port", request.target.port},
                              {"protocol", request.target.protocol}};
   outcome.event["context"] = std::move(contextJson);
+  if (!credential.is_null()) {
+    outcome.event["credential"] = std::move(credential);
+  }
   if (record && recorder_) {
     if (auto recorded = recorder_(outcome); !recorded) {
       // Fail closed: a decision that cannot be audited does not authorize.
@@ -419,9 +513,19 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
       outcome.event["outcome"] = policy::outcomeName(d.outcome);
       outcome.event["reasonCode"] = d.reasonCode;
       outcome.event["reason"] = d.reason;
+      outcome.grant.reset();
     }
   }
   co_return outcome;
+}
+
+json grantJson(const AccessOutcome& outcome) {
+  const auto& g = *outcome.grant;
+  return {{"credential", g.credential.toJson()},
+          {"injection", g.injection},
+          {"expiresAt", formatRfc3339(g.credential.expiresAt)},
+          {"refreshAt", formatRfc3339(g.refreshAt)},
+          {"contextId", outcome.contextId}};
 }
 
 json decisionJson(const AccessOutcome& outcome, bool trace) {

@@ -4,7 +4,11 @@
 // verifies the evidence that the candidate policies' trust providers read — tokens through the
 // key cache and the verified-token cache, documents against pinned certificates, the AWS role
 // by replaying the presigned GetCallerIdentity to STS — then runs the pure decision
-// (policy::CompiledConfig::decide) and builds the access event. Each provider and condition is
+// (policy::CompiledConfig::decide). An authorized decision then gets its grant: the policy's
+// credential provider (compiled once per snapshot) issues through the grant cache, and the
+// server workload's authentication block says how to inject it; a provider failure turns the
+// decision into an Error. Explain issues nothing and says which provider would. Last, the access
+// event: the provider's outcome, never the credential. Each trust provider and condition is
 // evaluated at most once per request.
 #pragma once
 
@@ -22,6 +26,8 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "conditions/condition.hpp"
+#include "credentials/credential_provider.hpp"
+#include "credentials/grant_cache.hpp"
 #include "hub/config_service.hpp"
 #include "net/http_client.hpp"
 #include "policy/decision.hpp"
@@ -52,6 +58,20 @@ struct AccessServiceOptions {
   std::shared_ptr<const conditions::GeoIpDatabase> geoip;
   trust::KeyCacheOptions keyCache{};
   trust::VerifiedTokenCacheOptions tokenCache{};
+  credentials::GrantCacheOptions grantCache{};
+  // What credential providers are compiled with: the hub's issuer URL and signer (KeyManager),
+  // the KEK. The HTTP client and clock are the service's own.
+  std::string issuer;
+  credentials::Signer sign;
+  const crypto::KeyEncryptionKey* kek = nullptr;
+};
+
+// What an authorized decision hands the edge: the credential, how to inject it (the server
+// workload's authentication block), and when to ask again.
+struct Grant {
+  credentials::Credential credential;
+  nlohmann::json injection;
+  SystemTime refreshAt{};
 };
 
 // One decision with what the access event records.
@@ -60,8 +80,10 @@ struct AccessOutcome {
   SystemTime time{};
   policy::Decision decision;
   // The access event document (no token, signature or secret): decisionJson(outcome, true) with
-  // actor, target and context; the access API trims it into its answer.
+  // actor, target, context and the credential provider's outcome; the access API trims it into
+  // its answer.
   nlohmann::json event;
+  std::optional<Grant> grant;  // authorized decisions of POST /v1/access only
 };
 
 class AccessService {
@@ -82,6 +104,7 @@ class AccessService {
 
   trust::KeyCache& keyCache() { return keyCache_; }
   trust::VerifiedTokenCacheStats tokenCacheStats() const { return tokenCache_.stats(); }
+  credentials::GrantCacheStats grantCacheStats() const { return grantCache_.stats(); }
 
   struct Compiled;
 
@@ -96,6 +119,10 @@ class AccessService {
   boost::asio::awaitable<Result<trust::VerifiedIdentity>> verifyAwsRole(
       const trust::TrustProvider& provider, std::int64_t version,
       const trust::AwsSignedRequest& request, SystemTime now);
+  // Issues (or, for explain, names) the credential of an authorized decision; a failure turns
+  // it into an Error. Returns the event's record of the provider's outcome.
+  boost::asio::awaitable<nlohmann::json> grant(std::shared_ptr<const Compiled> compiled,
+                                               AccessOutcome& outcome, bool issue);
 
   ConfigService& config_;
   std::shared_ptr<net::HttpClient> client_;
@@ -103,10 +130,16 @@ class AccessService {
   AccessServiceOptions options_;
   trust::KeyCache keyCache_;
   trust::VerifiedTokenCache tokenCache_;
+  std::shared_ptr<const credentials::CredentialServices> credentialServices_;
+  credentials::GrantCache grantCache_;
   EventRecorder recorder_;
   std::mutex compiledMutex_;
   std::shared_ptr<const Compiled> compiled_;
 };
+
+// The grant member of the access API's answer: {credential, injection, expiresAt, refreshAt,
+// contextId}. Holds the credential: only ever written to the edge that asked.
+nlohmann::json grantJson(const AccessOutcome& outcome);
 
 // The JSON of a decision as the access API answers: outcome, reasonCode, reason, the chosen
 // objects, the identities; with `trace` also every step (explain, events).

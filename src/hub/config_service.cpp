@@ -2,30 +2,51 @@
 
 #include <spdlog/spdlog.h>
 
+#include "model/secret_sealing.hpp"
+
 namespace tessera::hub {
 
 namespace {
 // A commit refused because another replica wrote first is planned again on the new snapshot;
 // more refusals in a row than this means heavy contention, reported to the caller.
 constexpr int kMaxAttempts = 5;
+}  // namespace
 
-store::ConfigRecord recordOf(const model::ConfigObject& o) {
+Result<store::ConfigRecord> ConfigService::recordOf(const model::ConfigObject& o) const {
   store::ConfigRecord r;
   r.kind = std::string(model::kindName(o.kind));
   r.name = o.metadata.name;
-  r.document = model::toStoredDocument(o);
+  if (kek_) {
+    auto sealed = o;
+    TESSERA_RETURN_IF_ERROR(model::sealSecrets(sealed, registry_, *kek_));
+    r.document = model::toStoredDocument(sealed);
+  } else {
+    bool anySecret = false;
+    if (const model::Schema* schema = registry_.schemaFor(o.kind, o.spec)) {
+      auto spec = o.spec;
+      schema->forEachSecret(spec, "/spec",
+                            [&](const std::string&, nlohmann::json&) { anySecret = true; });
+    }
+    if (anySecret) {
+      return fail(ErrorCode::kInternal, model::objectId(o.kind, o.metadata.name) +
+                                            " has secret fields and there is no key-encryption "
+                                            "key to seal them");
+    }
+    r.document = model::toStoredDocument(o);
+  }
   r.createdAt = o.metadata.createdAt;
   r.updatedAt = o.metadata.updatedAt;
   r.version = o.metadata.version;
   return r;
 }
-}  // namespace
 
 ConfigService::ConfigService(std::shared_ptr<store::ConfigRepository> repository,
-                             const Clock& clock, const model::SpecRegistry& registry)
+                             const Clock& clock, const model::SpecRegistry& registry,
+                             std::optional<crypto::KeyEncryptionKey> kek)
     : repository_(std::move(repository)),
       clock_(clock),
       registry_(registry),
+      kek_(std::move(kek)),
       snapshot_(model::ConfigSnapshot::empty()) {}
 
 Result<void> ConfigService::reload() {
@@ -41,6 +62,13 @@ Result<void> ConfigService::reload() {
     TESSERA_DECLARE_OR_RETURN(
         auto object, model::fromStoredDocument(*kind, std::move(r.name), r.document, r.createdAt,
                                                r.updatedAt, r.version));
+    if (kek_) {
+      for (const auto& p : model::unsealSecrets(object, registry_, *kek_)) {
+        // The provider using it fails closed with the field missing; the rest still loads.
+        spdlog::error("{}: secret field {} cannot be unsealed ({}); apply it again",
+                      model::objectId(object.kind, object.metadata.name), p.pointer, p.reason);
+      }
+    }
     objects.push_back(std::move(object));
   }
   snapshot_.store(
@@ -108,15 +136,15 @@ Result<ConfigWriteOutcome> ConfigService::write(const std::string& actor, bool d
       switch (c.action) {
         case model::PlannedChange::Action::kCreate:
           change.op = store::ConfigChange::Op::kCreate;
-          change.record = recordOf(*c.after);
+          TESSERA_ASSIGN_OR_RETURN(change.record, recordOf(*c.after));
           break;
         case model::PlannedChange::Action::kUpdate:
           change.op = store::ConfigChange::Op::kUpdate;
-          change.record = recordOf(*c.after);
+          TESSERA_ASSIGN_OR_RETURN(change.record, recordOf(*c.after));
           break;
         default:
           change.op = store::ConfigChange::Op::kDelete;
-          change.record = recordOf(*c.before);
+          TESSERA_ASSIGN_OR_RETURN(change.record, recordOf(*c.before));
           break;
       }
       commit.changes.push_back(std::move(change));

@@ -2,18 +2,24 @@
 // atomically, so readers never lock), and writes by planning against the snapshot (model::
 // planApply / planDelete), then committing the plan and its admin audit events to the store in
 // one transaction checked against the snapshot's revision. When another hub replica wrote in
-// between, the store refuses, this service reloads and plans again. Used by the admin API; the
-// access API of later issues reads the same snapshot.
+// between, the store refuses, this service reloads and plans again. Write-only secret fields are
+// sealed under the KEK on their way to the store and unsealed on their way into the snapshot
+// (model/secret_sealing): the store never holds them in the clear, while planning (secrets kept
+// across updates, unchanged detection) and the credential providers compiled once per snapshot
+// work on plain values without paying an AES operation per grant. Used by the admin API and the
+// access API.
 #pragma once
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "crypto/sealing.hpp"
 #include "model/config_plan.hpp"
 #include "model/config_snapshot.hpp"
 #include "model/spec_registry.hpp"
@@ -28,8 +34,11 @@ struct ConfigWriteOutcome {
 
 class ConfigService {
  public:
+  // Without a KEK, an object with a secret field cannot be written (kInternal) and sealed rows do
+  // not unseal: only for tools that never write (the OpenAPI document).
   ConfigService(std::shared_ptr<store::ConfigRepository> repository, const Clock& clock,
-                const model::SpecRegistry& registry = model::SpecRegistry::builtin());
+                const model::SpecRegistry& registry = model::SpecRegistry::builtin(),
+                std::optional<crypto::KeyEncryptionKey> kek = std::nullopt);
 
   // Loads the snapshot if the store's revision differs from the one held (another replica, or
   // the CLI, wrote). Cheap when nothing changed: one revision read.
@@ -55,10 +64,12 @@ class ConfigService {
   store::AdminEventRecord eventFor(const model::PlannedChange& change, const std::string& actor,
                                    std::int64_t now) const;
   Result<void> reload();
+  Result<store::ConfigRecord> recordOf(const model::ConfigObject& object) const;
 
   std::shared_ptr<store::ConfigRepository> repository_;
   const Clock& clock_;
   const model::SpecRegistry& registry_;
+  std::optional<crypto::KeyEncryptionKey> kek_;
   std::atomic<std::shared_ptr<const model::ConfigSnapshot>> snapshot_;
   std::mutex writeMutex_;  // one writer at a time in this process; replicas race via revisions
 };

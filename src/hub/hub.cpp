@@ -37,10 +37,12 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   if (!kek) {
     return std::move(kek).error();
   }
-  hub->keys_ = std::make_unique<KeyManager>(hub->store_.signingKeys, std::move(*kek),
-                                            hub->config_.keys, clock);
+  // The same KEK seals signing keys and the configuration's secret fields.
+  hub->keys_ =
+      std::make_unique<KeyManager>(hub->store_.signingKeys, *kek, hub->config_.keys, clock);
   hub->adminTokens_ = std::make_unique<AdminTokens>(hub->store_.adminTokens, clock);
-  hub->configService_ = std::make_unique<ConfigService>(hub->store_.config, clock);
+  hub->configService_ = std::make_unique<ConfigService>(
+      hub->store_.config, clock, model::SpecRegistry::builtin(), std::move(*kek));
   TESSERA_RETURN_IF_ERROR(hub->configService_->refresh());
   AccessServiceOptions access;
   access.serverId =
@@ -50,6 +52,16 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
         access.geoip, conditions::GeoIpDatabase::open(hub->config_.access.geoipDatabase->string()));
   }
   access.tokenCache.maxEntries = hub->config_.access.tokenCacheEntries;
+  access.grantCache.enabled = hub->config_.grants.cache;
+  access.grantCache.maxEntries = hub->config_.grants.cacheEntries;
+  access.grantCache.negativeTtl = hub->config_.grants.negativeTtl;
+  access.grantCache.refreshFraction = hub->config_.grants.refreshPercent / 100.0;
+  access.issuer = hub->config_.issuer;
+  access.sign = [keys = hub->keys_.get()](std::string_view algorithm,
+                                          const nlohmann::json& claims) {
+    return keys->sign(algorithm, claims);
+  };
+  access.kek = &hub->keys_->kek();
   TESSERA_DECLARE_OR_RETURN(auto client, net::HttpClient::create());
   hub->access_ = std::make_unique<AccessService>(*hub->configService_, std::move(client), clock,
                                                  std::move(access));

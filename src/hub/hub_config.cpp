@@ -35,8 +35,8 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
     return std::move(parsed).error();
   }
   const ConfigNode& root = *parsed;
-  TESSERA_RETURN_IF_ERROR(root.rejectUnknown(
-      {"issuer", "server", "store", "keyEncryptionKey", "keys", "events", "log", "access"}));
+  TESSERA_RETURN_IF_ERROR(root.rejectUnknown({"issuer", "server", "store", "keyEncryptionKey",
+                                              "keys", "events", "log", "access", "grants"}));
   HubConfig c;
   TESSERA_ASSIGN_OR_RETURN(c.issuer, root.requiredString("issuer"));
   if (!c.issuer.starts_with("https://") && !isLoopbackHttp(c.issuer)) {
@@ -147,6 +147,23 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
   std::int64_t entries = 0;
   TESSERA_ASSIGN_OR_RETURN(entries, access.integer("tokenCacheEntries", 100'000, 0, 10'000'000));
   c.access.tokenCacheEntries = static_cast<std::size_t>(entries);
+
+  ConfigNode grants;
+  TESSERA_ASSIGN_OR_RETURN(grants, root.child("grants"));
+  TESSERA_RETURN_IF_ERROR(
+      grants.rejectUnknown({"cache", "cacheEntries", "negativeTtl", "refreshPercent"}));
+  TESSERA_ASSIGN_OR_RETURN(c.grants.cache, grants.boolean("cache", c.grants.cache));
+  TESSERA_ASSIGN_OR_RETURN(entries, grants.integer("cacheEntries", 10'000, 1, 10'000'000));
+  c.grants.cacheEntries = static_cast<std::size_t>(entries);
+  TESSERA_ASSIGN_OR_RETURN(c.grants.negativeTtl,
+                           grants.duration("negativeTtl", c.grants.negativeTtl));
+  if (c.grants.negativeTtl > std::chrono::minutes(5)) {
+    // Longer would keep serving an error well after the upstream recovered.
+    return grants.errorAt("negativeTtl", "must be at most 5m");
+  }
+  std::int64_t refreshPercent = 0;
+  TESSERA_ASSIGN_OR_RETURN(refreshPercent, grants.integer("refreshPercent", 80, 10, 95));
+  c.grants.refreshPercent = static_cast<int>(refreshPercent);
 
   ConfigNode events;
   TESSERA_ASSIGN_OR_RETURN(events, root.child("events"));

@@ -50,6 +50,18 @@ struct AccessSettings {
   std::size_t tokenCacheEntries = 100'000;  // verified-token cache bound
 };
 
+// The grant cache (grants: in hub.yaml): credentials issued for an authorized decision are
+// reused per (policy, verified client identity, server workload, credential provider version)
+// until their refresh point. See credentials/grant_cache.hpp.
+struct GrantSettings {
+  bool cache = true;  // false: every authorized decision issues (benchmarks, debugging)
+  std::size_t cacheEntries = 10'000;
+  // How long an upstream failure is answered from the cache before the provider is tried again.
+  std::chrono::milliseconds negativeTtl = std::chrono::seconds(5);
+  // When a grant is refreshed (and the edge told to ask again), as a percentage of its lifetime.
+  int refreshPercent = 80;
+};
+
 // Access events: every decision is stored; `file` also streams them as JSON lines. The writer
 // queues at most maxQueued events; a decision that finds the queue full waits up to maxWait for
 // room and then fails closed.
@@ -69,6 +81,7 @@ struct HubConfig {
   KekSource kek;
   KeyPolicy keys;
   AccessSettings access;
+  GrantSettings grants;
   AccessEventSettings events;
   std::string logLevel = "info";
   std::string logFormat = "text";

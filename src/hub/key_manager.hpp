@@ -59,6 +59,8 @@ class KeyManager {
 
   std::shared_ptr<const KeySnapshot> snapshot() const { return snapshot_.load(); }
   const KeyPolicy& policy() const { return policy_; }
+  // The hub's key-encryption key, lent to credential providers that seal material of their own.
+  const crypto::KeyEncryptionKey& kek() const { return kek_; }
 
   // Signs `claims` with the current key for `algorithm`. The claims must carry iat and exp, and
   // exp - iat must not exceed the policy's maxTokenLifetime (a longer-lived token would outlive

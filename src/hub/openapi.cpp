@@ -291,7 +291,8 @@ json componentSchemas(const model::SpecRegistry& registry) {
        {{"stage",
          {{"type", "string"},
           {"enum",
-           {"serverWorkload", "policy", "trustProvider", "clientWorkload", "accessCondition"}}}},
+           {"serverWorkload", "policy", "trustProvider", "clientWorkload", "accessCondition",
+            "credentialProvider"}}}},
         {"object", str},
         {"passed", {{"type", "boolean"}}},
         {"detail", str},
@@ -311,6 +312,47 @@ json componentSchemas(const model::SpecRegistry& registry) {
                                    {"attributes", stringMap}}},
                                  {"required", {"provider", "type", "subject", "attributes"}},
                                  {"additionalProperties", false}};
+  const json dateTime = {{"type", "string"}, {"format", "date-time"}};
+  schemas["Credential"] = {
+      {"type", "object"},
+      {"description",
+       "Credential material, named by type: id-token and bearer-token carry token, api-key "
+       "apiKey, username-password username and password; cloud types carry accessKeyId, "
+       "secretAccessKey, sessionToken and the like."},
+      {"properties", {{"type", str}, {"expiresAt", dateTime}}},
+      {"required", {"type", "expiresAt"}},
+      {"additionalProperties", {{"type", "string"}}}};
+  schemas["Grant"] = {
+      {"type", "object"},
+      {"description",
+       "What an authorized POST /v1/access hands the edge. Never in explain, events or logs."},
+      {"properties",
+       {{"credential", refTo("Credential")},
+        {"injection",
+         {{"type", "object"},
+          {"description", "The server workload's authentication block: how to inject it."}}},
+        {"expiresAt", dateTime},
+        {"refreshAt",
+         {{"type", "string"},
+          {"format", "date-time"},
+          {"description", "Ask again from here on (by default at 80% of the lifetime)."}}},
+        {"contextId", str}}},
+      {"required", {"credential", "injection", "expiresAt", "refreshAt", "contextId"}},
+      {"additionalProperties", false}};
+  schemas["CredentialOutcome"] = {
+      {"type", "object"},
+      {"description", "What the credential provider did for this decision; never the credential."},
+      {"properties",
+       {{"provider", str},
+        {"type", str},
+        {"outcome", {{"type", "string"}, {"enum", {"issued", "failed", "notIssued"}}}},
+        {"cache", {{"type", "string"}, {"enum", {"issued", "cached", "shared", "failureCached"}}}},
+        {"reason", str},
+        {"credentialType", str},
+        {"expiresAt", dateTime},
+        {"refreshAt", dateTime}}},
+      {"required", {"provider", "outcome"}},
+      {"additionalProperties", false}};
   schemas["AccessDecision"] = {
       {"type", "object"},
       {"properties",
@@ -331,10 +373,13 @@ json componentSchemas(const model::SpecRegistry& registry) {
         {"trace",
          {{"type", "array"},
           {"items", refTo("DecisionStep")},
-          {"description", "Every step (explain and access events only)."}}}}},
+          {"description", "Every step (explain and access events only)."}}},
+        {"grant", refTo("Grant")}}},
       {"required", {"contextId", "time", "outcome", "reasonCode", "reason", "identities"}},
       {"additionalProperties", false}};
   json event = schemas["AccessDecision"];
+  event["properties"].erase("grant");
+  event["properties"]["credential"] = refTo("CredentialOutcome");
   event["description"] =
       "The record of one decision: the decision with its trace, the edge that asked, the target "
       "and the context. No token, signature or secret.";

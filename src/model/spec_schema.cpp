@@ -327,6 +327,29 @@ void Schema::keepSecrets(nlohmann::json& incoming, const nlohmann::json& stored)
   }
 }
 
+void Schema::forEachSecret(
+    nlohmann::json& value, const std::string& pointer,
+    const std::function<void(const std::string&, nlohmann::json&)>& visit) const {
+  if (type_ == Type::kArray && value.is_array()) {
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      items_->forEachSecret(value[i], pointer + "/" + std::to_string(i), visit);
+    }
+  }
+  if (type_ != Type::kObject || !value.is_object()) {
+    return;
+  }
+  for (const auto& p : properties_) {
+    if (auto it = value.find(p.name); it != value.end()) {
+      const std::string where = pointerAppend(pointer, p.name);
+      if (p.schema.secret_) {
+        visit(where, *it);
+      } else {
+        p.schema.forEachSecret(*it, where, visit);
+      }
+    }
+  }
+}
+
 bool Schema::hasSecrets() const {
   if (secret_) {
     return true;

@@ -62,6 +62,10 @@ class Schema {
   // that cannot know a write-only value keeps it.
   void keepSecrets(nlohmann::json& incoming, const nlohmann::json& stored) const;
   bool hasSecrets() const;
+  // Calls `visit` with the JSON pointer (under `pointer`) and the value of every secret field
+  // present in `value` (sealing at rest rewrites them in place).
+  void forEachSecret(nlohmann::json& value, const std::string& pointer,
+                     const std::function<void(const std::string&, nlohmann::json&)>& visit) const;
 
   // An OpenAPI 3.0 schema object.
   nlohmann::json toJsonSchema() const;

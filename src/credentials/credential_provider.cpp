@@ -1,0 +1,76 @@
+#include "credentials/credential_provider.hpp"
+
+#include "common/time_format.hpp"
+#include "credentials/provider_types.hpp"
+#include "crypto/digest.hpp"
+
+namespace tessera::credentials {
+
+nlohmann::json Credential::toJson() const {
+  nlohmann::json out = {{"type", type}};
+  for (const auto& [name, value] : fields) {
+    out[name] = value;
+  }
+  out["expiresAt"] = formatRfc3339(expiresAt);
+  return out;
+}
+
+std::string Credential::fingerprint() const {
+  std::string material = type;
+  for (const auto& [name, value] : fields) {
+    material += '\n' + name + '=' + value;
+  }
+  return crypto::fingerprint(material);
+}
+
+GrantRequest makeGrantRequest(std::vector<trust::VerifiedIdentity> identities, std::string policy,
+                              std::string clientWorkload, std::string serverWorkload,
+                              SystemTime now) {
+  GrantRequest r;
+  for (const auto& identity : identities) {
+    for (const auto& [name, attribute] : identity.attributes) {
+      if (attribute.verified) {
+        r.attributes.emplace(name, attribute);  // the first identity naming it wins
+      }
+    }
+  }
+  if (!identities.empty()) {
+    r.subject = identities.front().subject;
+  }
+  const auto fact = [&](std::string name, const std::string& value) {
+    if (!value.empty()) {
+      r.attributes.insert_or_assign(std::move(name), trust::Attribute{value, true, "decision"});
+    }
+  };
+  fact("tessera.clientWorkload", clientWorkload);
+  fact("tessera.policy", policy);
+  fact("tessera.serverWorkload", serverWorkload);
+  fact("tessera.subject", r.subject);
+  if (!identities.empty()) {
+    fact("tessera.trustProvider", identities.front().provider);
+  }
+  r.identities = std::move(identities);
+  r.policy = std::move(policy);
+  r.clientWorkload = std::move(clientWorkload);
+  r.serverWorkload = std::move(serverWorkload);
+  r.now = now;
+  return r;
+}
+
+Result<std::unique_ptr<const CredentialProvider>> compileCredentialProvider(
+    const model::ConfigObject& object, std::shared_ptr<const CredentialServices> services) {
+  const std::string type = object.spec.value("type", "");
+  auto provider = makeCredentialProvider(object.metadata.name, type);
+  if (!provider) {
+    return fail(ErrorCode::kConfigInvalid,
+                "credential provider type " + type + " cannot issue credentials in this hub yet");
+  }
+  provider->services_ = std::move(services);
+  if (auto configured = provider->configure(object.spec); !configured) {
+    return Error{configured.error().code,
+                 "credential provider " + object.metadata.name + ": " + configured.error().message};
+  }
+  return std::unique_ptr<const CredentialProvider>(std::move(provider));
+}
+
+}  // namespace tessera::credentials
