@@ -26,8 +26,8 @@ Result<AttributeTemplate> AttributeTemplate::parse(std::string_view text) {
     }
     const std::size_t close = text.find('}', i + 2);
     if (close == std::string_view::npos) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "unterminated ${ at offset " + std::to_string(i) + " (write $${ for a literal ${)");
+      return fail(ErrorCode::kInvalidArgument, "unterminated ${ at offset " + std::to_string(i) +
+                                                   " (write $${ for a literal ${)");
     }
     const std::string_view name = text.substr(i + 2, close - i - 2);
     if (name.empty()) {

@@ -67,8 +67,8 @@ Result<std::unique_ptr<const CredentialProvider>> compileCredentialProvider(
   }
   provider->services_ = std::move(services);
   if (auto configured = provider->configure(object.spec); !configured) {
-    return Error{configured.error().code, "credential provider " + object.metadata.name + ": " +
-                                              configured.error().message};
+    return Error{configured.error().code,
+                 "credential provider " + object.metadata.name + ": " + configured.error().message};
   }
   return std::unique_ptr<const CredentialProvider>(std::move(provider));
 }

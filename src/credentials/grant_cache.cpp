@@ -1,7 +1,7 @@
 #include "credentials/grant_cache.hpp"
 
-#include <boost/asio/async_result.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
@@ -70,8 +70,7 @@ GrantCache::GrantCache(GrantCacheOptions options) : options_(options) {
 
 std::string GrantCache::keyFor(std::string_view policy,
                                const std::vector<trust::VerifiedIdentity>& identities,
-                               std::string_view serverWorkload,
-                               std::string_view credentialProvider,
+                               std::string_view serverWorkload, std::string_view credentialProvider,
                                std::int64_t providerVersion) {
   // JSON arrays make the material unambiguous (no separator a value could contain); the map of
   // attributes is ordered by name.
@@ -157,8 +156,7 @@ GrantCache::Plan GrantCache::begin(const std::string& key, SystemTime now) {
   return plan;
 }
 
-GrantCache::Answer GrantCache::finish(const std::string& key,
-                                      const std::shared_ptr<Flight>& flight,
+GrantCache::Answer GrantCache::finish(const std::string& key, const std::shared_ptr<Flight>& flight,
                                       Result<Credential> issued, SystemTime now) {
   std::vector<std::function<void()>> waiters;
   Answer answer{std::move(issued), Source::kIssued, {}};

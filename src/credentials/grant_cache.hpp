@@ -39,10 +39,10 @@ struct GrantCacheOptions {
 };
 
 struct GrantCacheStats {
-  std::uint64_t issues = 0;        // upstream issue calls (first issues and refreshes)
-  std::uint64_t hits = 0;          // served from the cache
-  std::uint64_t shared = 0;        // waited for another request's issue call
-  std::uint64_t failureHits = 0;   // answered with a cached upstream failure
+  std::uint64_t issues = 0;       // upstream issue calls (first issues and refreshes)
+  std::uint64_t hits = 0;         // served from the cache
+  std::uint64_t shared = 0;       // waited for another request's issue call
+  std::uint64_t failureHits = 0;  // answered with a cached upstream failure
   std::uint64_t evictions = 0;
   std::size_t entries = 0;
 };

@@ -88,8 +88,8 @@ class OidcIdTokenProvider final : public CredentialProvider {
     claims["jti"] = crypto::randomToken(16);
     auto token = services_->sign(algorithm_, claims);
     if (!token) {
-      return Error{token.error().code, "the hub could not sign an " + algorithm_ +
-                                           " token: " + token.error().message};
+      return Error{token.error().code,
+                   "the hub could not sign an " + algorithm_ + " token: " + token.error().message};
     }
     Credential credential;
     credential.type = "id-token";

@@ -380,8 +380,8 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
   const auto refuse = [&](const std::string& reason) {
     d.outcome = policy::Outcome::kError;
     d.reasonCode = policy::reason::kProviderError;
-    d.reason = "policy " + d.policy + " authorizes client workload " + d.clientWorkload +
-               ", but " + reason;
+    d.reason = "policy " + d.policy + " authorizes client workload " + d.clientWorkload + ", but " +
+               reason;
     d.trace.push_back(policy::Step{"credentialProvider", name, false, reason,
                                    std::string(policy::reason::kProviderError)});
     record["outcome"] = "failed";
@@ -398,9 +398,9 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
   const std::shared_ptr<const credentials::CredentialProvider> provider = found->second;
   record["type"] = provider->type();
   if (!issue) {
-    d.trace.push_back(policy::Step{"credentialProvider", name, true,
-                                   "would issue a " + provider->type() +
-                                       " credential (explain issues none)"});
+    d.trace.push_back(
+        policy::Step{"credentialProvider", name, true,
+                     "would issue a " + provider->type() + " credential (explain issues none)"});
     record["outcome"] = "notIssued";
     co_return record;
   }
@@ -409,8 +409,8 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
   const auto* server =
       compiled->snapshot->find(model::Kind::kServerWorkload, std::string_view(d.serverWorkload));
   const std::int64_t version = object != nullptr ? object->metadata.version : 0;
-  std::string key = credentials::GrantCache::keyFor(d.policy, d.identities, d.serverWorkload, name,
-                                                    version);
+  std::string key =
+      credentials::GrantCache::keyFor(d.policy, d.identities, d.serverWorkload, name, version);
   auto request = credentials::makeGrantRequest(d.identities, d.policy, d.clientWorkload,
                                                d.serverWorkload, outcome.time);
   credentials::GrantCache::Issue call = [provider, request]() { return provider->issue(request); };
@@ -424,8 +424,8 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
   Grant g;
   g.credential = std::move(*answer.credential);
   g.refreshAt = answer.refreshAt;
-  g.injection = server != nullptr ? server->spec.value("authentication", json::object())
-                                  : json::object();
+  g.injection =
+      server != nullptr ? server->spec.value("authentication", json::object()) : json::object();
   const std::string expires = formatRfc3339(g.credential.expiresAt);
   d.trace.push_back(policy::Step{"credentialProvider", name, true,
                                  "issued a " + g.credential.type + " credential (" +

@@ -79,7 +79,7 @@ struct AccessOutcome {
   std::string contextId;
   SystemTime time{};
   policy::Decision decision;
-  nlohmann::json event;  // the access event document (no token, signature or secret)
+  nlohmann::json event;        // the access event document (no token, signature or secret)
   std::optional<Grant> grant;  // authorized decisions of POST /v1/access only
 };
 

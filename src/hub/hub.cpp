@@ -38,7 +38,8 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
     return std::move(kek).error();
   }
   // The same KEK seals signing keys and the configuration's secret fields.
-  hub->keys_ = std::make_unique<KeyManager>(hub->store_.signingKeys, *kek, hub->config_.keys, clock);
+  hub->keys_ =
+      std::make_unique<KeyManager>(hub->store_.signingKeys, *kek, hub->config_.keys, clock);
   hub->adminTokens_ = std::make_unique<AdminTokens>(hub->store_.adminTokens, clock);
   hub->configService_ = std::make_unique<ConfigService>(
       hub->store_.config, clock, model::SpecRegistry::builtin(), std::move(*kek));
@@ -56,7 +57,8 @@ Result<std::unique_ptr<Hub>> Hub::create(HubConfig config, const Clock& clock) {
   access.grantCache.negativeTtl = hub->config_.grants.negativeTtl;
   access.grantCache.refreshFraction = hub->config_.grants.refreshPercent / 100.0;
   access.issuer = hub->config_.issuer;
-  access.sign = [keys = hub->keys_.get()](std::string_view algorithm, const nlohmann::json& claims) {
+  access.sign = [keys = hub->keys_.get()](std::string_view algorithm,
+                                          const nlohmann::json& claims) {
     return keys->sign(algorithm, claims);
   };
   access.kek = &hub->keys_->kek();

@@ -35,8 +35,8 @@ Result<HubConfig> parseHubConfig(std::string_view yaml, const std::string& sourc
     return std::move(parsed).error();
   }
   const ConfigNode& root = *parsed;
-  TESSERA_RETURN_IF_ERROR(root.rejectUnknown(
-      {"issuer", "server", "store", "keyEncryptionKey", "keys", "events", "log", "access", "grants"}));
+  TESSERA_RETURN_IF_ERROR(root.rejectUnknown({"issuer", "server", "store", "keyEncryptionKey",
+                                              "keys", "events", "log", "access", "grants"}));
   HubConfig c;
   TESSERA_ASSIGN_OR_RETURN(c.issuer, root.requiredString("issuer"));
   if (!c.issuer.starts_with("https://") && !isLoopbackHttp(c.issuer)) {

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
 #include <set>
 
 #include "jose/jwt.hpp"
@@ -32,8 +32,7 @@ Result<Credential> run(const CredentialProvider& provider, GrantRequest request)
   boost::asio::io_context io;
   std::optional<Result<Credential>> out;
   boost::asio::co_spawn(
-      io,
-      [&]() -> boost::asio::awaitable<void> { out.emplace(co_await provider.issue(request)); },
+      io, [&]() -> boost::asio::awaitable<void> { out.emplace(co_await provider.issue(request)); },
       boost::asio::detached);
   io.run();
   return std::move(*out);
@@ -156,8 +155,8 @@ TEST_F(Providers, OidcIdTokenFailsClosedOnAMissingAttribute) {
       << credential.error().message;
   EXPECT_EQ(signed_, 0) << "nothing is signed with a hole in it";
 
-  auto bySubject =
-      compile({{"type", "oidc-id-token"}, {"audience", "a"}, {"subject", "${gitlab.project_path}"}});
+  auto bySubject = compile(
+      {{"type", "oidc-id-token"}, {"audience", "a"}, {"subject", "${gitlab.project_path}"}});
   auto failed = run(*bySubject, request());
   ASSERT_FALSE(failed.ok());
   EXPECT_NE(failed.error().message.find("subject"), std::string::npos);
@@ -172,7 +171,8 @@ TEST_F(Providers, OidcIdTokenConfigurationErrorsNameTheMember) {
   EXPECT_NE(bad.error().message.find("/spec/subject"), std::string::npos) << bad.error().message;
   EXPECT_NE(bad.error().message.find("unterminated"), std::string::npos);
   auto reserved = compileCredentialProvider(
-      providerObject("p", {{"type", "oidc-id-token"}, {"audience", "a"}, {"claims", {{"iss", "x"}}}}),
+      providerObject("p",
+                     {{"type", "oidc-id-token"}, {"audience", "a"}, {"claims", {{"iss", "x"}}}}),
       services_);
   ASSERT_FALSE(reserved.ok());
   EXPECT_NE(reserved.error().message.find("/spec/claims/iss"), std::string::npos);
@@ -193,8 +193,7 @@ TEST_F(Providers, OidcIdTokenReportsASigningFailure) {
 }
 
 TEST_F(Providers, StaticSecretsAreNamedFields) {
-  auto apiKey =
-      compile({{"type", "static-secret"}, {"secretType", "api-key"}, {"value", "k-123"}});
+  auto apiKey = compile({{"type", "static-secret"}, {"secretType", "api-key"}, {"value", "k-123"}});
   auto c = run(*apiKey, request());
   ASSERT_TRUE(c.ok());
   EXPECT_EQ(c->type, "api-key");

@@ -52,18 +52,17 @@ class Grants : public ::testing::Test {
     config_.events.file = dir_ / "events.jsonl";
     start();
     json jwks = {{"keys", {key_.toPublicJson()}}};
-    auto applied = post("/v1/apply", admin_,
-                        {{"objects", json::array({
-                                         object("TrustProvider", "cluster",
-                                                {{"type", "kubernetes"},
-                                                 {"issuer", kIssuer},
-                                                 {"audiences", {"tessera"}},
-                                                 {"jwks", jwks.dump()}}),
-                                         object("ClientWorkload", "sales",
-                                                {{"match",
-                                                  {{"attribute", "k8s.namespace"},
-                                                   {"equals", "sales"}}}}),
-                                     })}});
+    auto applied = post(
+        "/v1/apply", admin_,
+        {{"objects", json::array({
+                         object("TrustProvider", "cluster",
+                                {{"type", "kubernetes"},
+                                 {"issuer", kIssuer},
+                                 {"audiences", {"tessera"}},
+                                 {"jwks", jwks.dump()}}),
+                         object("ClientWorkload", "sales",
+                                {{"match", {{"attribute", "k8s.namespace"}, {"equals", "sales"}}}}),
+                     })}});
     ASSERT_EQ(applied.first, 200) << applied.second.dump();
   }
 
@@ -83,21 +82,21 @@ class Grants : public ::testing::Test {
   // A server workload on `host` reached through a policy with the credential provider `spec`.
   void target(const std::string& name, const std::string& host, json provider,
               json authentication = {{"method", "bearer"}}) {
-    auto applied = post("/v1/apply", admin_,
-                        {{"objects", json::array({
-                                         object("CredentialProvider", name, std::move(provider)),
-                                         object("ServerWorkload", name,
-                                                {{"host", host},
-                                                 {"port", 443},
-                                                 {"protocol", "http"},
-                                                 {"authentication", authentication}}),
-                                         object("AccessPolicy", name,
-                                                {{"clientWorkloads", {"sales"}},
-                                                 {"trustProviders",
-                                                  {{"match", "any"}, {"names", {"cluster"}}}},
-                                                 {"credentialProvider", name},
-                                                 {"serverWorkload", name}}),
-                                     })}});
+    auto applied = post(
+        "/v1/apply", admin_,
+        {{"objects", json::array({
+                         object("CredentialProvider", name, std::move(provider)),
+                         object("ServerWorkload", name,
+                                {{"host", host},
+                                 {"port", 443},
+                                 {"protocol", "http"},
+                                 {"authentication", authentication}}),
+                         object("AccessPolicy", name,
+                                {{"clientWorkloads", {"sales"}},
+                                 {"trustProviders", {{"match", "any"}, {"names", {"cluster"}}}},
+                                 {"credentialProvider", name},
+                                 {"serverWorkload", name}}),
+                     })}});
     ASSERT_EQ(applied.first, 200) << applied.second.dump();
   }
 
@@ -295,7 +294,8 @@ TEST_F(Grants, AProviderFailureIsAnErrorDecisionWithItsReason) {
   target("s3", "s3.amazonaws.com",
          {{"type", "aws-sts"}, {"roleArn", "arn:aws:iam::123456789012:role/reader"}},
          {{"method", "aws-sigv4"}});
-  auto [s2, explained] = post("/v1/access/explain", auditor_, request(podToken(), "s3.amazonaws.com"));
+  auto [s2, explained] =
+      post("/v1/access/explain", auditor_, request(podToken(), "s3.amazonaws.com"));
   EXPECT_EQ(explained["outcome"], "error");
   EXPECT_EQ(explained["reasonCode"], "ProviderError");
   EXPECT_NE(explained["reason"].get<std::string>().find("aws-sts"), std::string::npos);
@@ -404,12 +404,13 @@ TEST_F(Grants, SecretsAreSealedInTheStoreKeptAcrossUpdatesAndReplaced) {
   ASSERT_EQ(s1, 200) << kept.dump();
   EXPECT_EQ(password(), "first-password");
   // A new value replaces it, sealed again; the provider's new version is a new cache key.
-  auto [s2, replaced] = post("/v1/apply", admin_,
-                             {{"objects", json::array({object("CredentialProvider", "db",
-                                                              {{"type", "static-secret"},
-                                                               {"secretType", "username-password"},
-                                                               {"username", "app"},
-                                                               {"password", "second-password"}})})}});
+  auto [s2, replaced] =
+      post("/v1/apply", admin_,
+           {{"objects", json::array({object("CredentialProvider", "db",
+                                            {{"type", "static-secret"},
+                                             {"secretType", "username-password"},
+                                             {"username", "app"},
+                                             {"password", "second-password"}})})}});
   ASSERT_EQ(s2, 200) << replaced.dump();
   EXPECT_EQ(password(), "second-password");
   row = stored();
