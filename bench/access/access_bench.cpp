@@ -220,7 +220,7 @@ class Nginx {
 // Each wrk thread takes every n-th body of the file (one JSON body a line; all of them when there
 // are fewer than threads) and rotates through its share; every answer that is not a 200 holding
 // `expect` is counted, the first one kept.
-constexpr const char* kWrkHead = R"lua(
+constexpr const char* kWrkSetup = R"lua(
 local threads = {}
 local count = 0
 function setup(thread)
@@ -228,6 +228,9 @@ function setup(thread)
   count = count + 1
   table.insert(threads, thread)
 end
+)lua";
+
+constexpr const char* kWrkHead = R"lua(
 
 function init(args)
   local nthreads = tonumber(args[2])
@@ -269,13 +272,6 @@ end
 // An OAuth token request: client credentials grant, client_secret_basic (args[4] is the base64
 // of client_id:client_secret).
 constexpr const char* kTokenWrkHead = R"lua(
-local threads = {}
-local count = 0
-function setup(thread)
-  thread:set("id", count)
-  count = count + 1
-  table.insert(threads, thread)
-end
 
 function init(args)
   wrk.method = "POST"
@@ -319,8 +315,8 @@ function done(summary, latency, requests)
   if firstBad ~= "" then io.write("FIRSTBAD " .. firstBad .. "\n") end
 end
 )lua";
-const std::string kWrkScript = std::string(kWrkHead) + kWrkTail;
-const std::string kTokenWrkScript = std::string(kTokenWrkHead) + kWrkTail;
+const std::string kWrkScript = std::string(kWrkSetup) + kWrkHead + kWrkTail;
+const std::string kTokenWrkScript = std::string(kWrkSetup) + kTokenWrkHead + kWrkTail;
 
 struct WrkResult {
   double rps = 0;
