@@ -15,6 +15,15 @@
 // Environment: BENCH_ACCESS_SECONDS (5), BENCH_ACCESS_THREADS (2, wrk threads),
 // BENCH_ACCESS_CONNECTIONS (32), BENCH_ACCESS_ROUNDS (3), BENCH_ACCESS_SMALL_POLICIES (10),
 // BENCH_ACCESS_LARGE_POLICIES (100000), BENCH_ACCESS_CASES (nginx,cached,fresh,large).
+//
+// `access_bench grants` (issue 5): grants per second of the hub-signed oidc-id-token provider
+// with the grant cache off — every authorized POST /v1/access signs a token (RS256 and ES256
+// providers, a cached client token) — beside npm oidc-provider's client credentials grant
+// (bench/grants/oidc_provider_server.mjs on a free loopback port, POST /token with
+// client_secret_basic), both loaded by the same wrk settings, rounds interleaved; plus the
+// provider's own issue rate in-process (one thread, no HTTP). Prints
+//   median <grants-rs256|grants-es256|oidc-provider> rps <n> p50_ms <x> p99_ms <y>
+//   inprocess <rs256|es256> per_s <n>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>  // kill, SIGTERM
@@ -40,6 +49,13 @@
 #include <thread>
 #include <vector>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "credentials/credential_provider.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/random.hpp"
 #include "hub/hub.hpp"
 #include "jose/jwt.hpp"
 #include "net/http_client.hpp"
@@ -204,7 +220,7 @@ class Nginx {
 // Each wrk thread takes every n-th body of the file (one JSON body a line; all of them when there
 // are fewer than threads) and rotates through its share; every answer that is not a 200 holding
 // `expect` is counted, the first one kept.
-constexpr const char* kWrkScript = R"lua(
+constexpr const char* kWrkSetup = R"lua(
 local threads = {}
 local count = 0
 function setup(thread)
@@ -212,6 +228,9 @@ function setup(thread)
   count = count + 1
   table.insert(threads, thread)
 end
+)lua";
+
+constexpr const char* kWrkHead = R"lua(
 
 function init(args)
   local nthreads = tonumber(args[2])
@@ -248,6 +267,28 @@ function request()
   end
   return requests[nextIndex]
 end
+)lua";
+
+// An OAuth token request: client credentials grant, client_secret_basic (args[4] is the base64
+// of client_id:client_secret).
+constexpr const char* kTokenWrkHead = R"lua(
+
+function init(args)
+  wrk.method = "POST"
+  wrk.path = args[3]
+  wrk.body = "grant_type=client_credentials"
+  wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+  wrk.headers["Authorization"] = "Basic " .. args[4]
+  expect = args[5]
+  wraps = 0
+  good = 0
+  bad = 0
+  firstBad = ""
+end
+)lua";
+
+// Counting answers and the summary line: shared by both scripts.
+constexpr const char* kWrkTail = R"lua(
 
 function response(status, headers, body)
   if status == 200 and string.find(body, expect, 1, true) then
@@ -274,6 +315,8 @@ function done(summary, latency, requests)
   if firstBad ~= "" then io.write("FIRSTBAD " .. firstBad .. "\n") end
 end
 )lua";
+const std::string kWrkScript = std::string(kWrkSetup) + kWrkHead + kWrkTail;
+const std::string kTokenWrkScript = std::string(kWrkSetup) + kTokenWrkHead + kWrkTail;
 
 struct WrkResult {
   double rps = 0;
@@ -354,26 +397,29 @@ void addTarget(json& objects, int i) {
 class BenchHub {
  public:
   BenchHub(const std::string& name, const std::filesystem::path& dir, const jose::Jwk& key,
-           int policies) {
+           int policies, bool grantCache = true, const std::string& algorithm = "RS256") {
     auto config = testing::testHubConfig(name, "sqlite", dir);
     config.server.threads = 2;
+    config.grants.cache = grantCache;
     config.server.maxBodyBytes = 1 << 20;
     hub_ = testing::startTestHub(config);
     base_ = "http://127.0.0.1:" + std::to_string(hub_->port());
     admin_ = hub_->adminTokens().create(hub::AdminRole::kAdmin, "bench")->token;
     edge_ = hub_->adminTokens().create(hub::AdminRole::kEdge, "bench edge")->token;
 
-    json objects = json::array(
-        {object("TrustProvider", "bench-cluster",
-                {{"type", "kubernetes"},
-                 {"issuer", kIssuer},
-                 {"audiences", {"tessera"}},
-                 {"jwks", json{{"keys", {key.toPublicJson()}}}.dump()},
-                 {"rules", {{{"attribute", "namespace"}, {"equals", "bench"}}}}}),
-         object("ClientWorkload", "bench-pods",
-                {{"match", {{"attribute", "k8s.podName"}, {"glob", "bench-*"}}}}),
-         object("CredentialProvider", "api-token",
-                {{"type", "oidc-id-token"}, {"audience", "https://api.bench.example.com"}})});
+    json objects =
+        json::array({object("TrustProvider", "bench-cluster",
+                            {{"type", "kubernetes"},
+                             {"issuer", kIssuer},
+                             {"audiences", {"tessera"}},
+                             {"jwks", json{{"keys", {key.toPublicJson()}}}.dump()},
+                             {"rules", {{{"attribute", "namespace"}, {"equals", "bench"}}}}}),
+                     object("ClientWorkload", "bench-pods",
+                            {{"match", {{"attribute", "k8s.podName"}, {"glob", "bench-*"}}}}),
+                     object("CredentialProvider", "api-token",
+                            {{"type", "oidc-id-token"},
+                             {"audience", "https://api.bench.example.com"},
+                             {"algorithm", algorithm}})});
     for (int i = 0; i < policies; ++i) {
       if (objects.size() + 2 > kApplyBatch) {
         apply(objects);
@@ -622,16 +668,150 @@ int run(const std::filesystem::path& dir) {
   return 0;
 }
 
+// --- grants (issue 5) ------------------------------------------------------------------------
+
+// npm oidc-provider on a free loopback port, stopped with the bench.
+class OidcProviderServer {
+ public:
+  explicit OidcProviderServer(const std::string& secret) : port_(freePort()) {
+    const std::string script =
+        std::string(TESSERA_SOURCE_DIR) + "/bench/grants/oidc_provider_server.mjs";
+    pid_ = spawn({"/usr/bin/node", script, std::to_string(port_), secret}, -1);
+    const auto deadline = SteadyClock::now() + std::chrono::seconds(30);
+    while (!accepts(port_)) {
+      if (SteadyClock::now() > deadline) {
+        die("oidc-provider did not start on port " + std::to_string(port_));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  ~OidcProviderServer() {
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::uint16_t port_;
+  pid_t pid_ = -1;
+};
+
+// The provider's issue call alone: one thread, no HTTP, no cache, the hub's own signer.
+double inProcessRate(hub::Hub& hub, const std::string& algorithm, int seconds) {
+  auto services = std::make_shared<credentials::CredentialServices>();
+  services->issuer = hub.config().issuer;
+  services->sign = [&hub](std::string_view alg, const json& claims) {
+    return hub.keys().sign(alg, claims);
+  };
+  model::ConfigObject object;
+  object.kind = model::Kind::kCredentialProvider;
+  object.metadata.name = "inprocess";
+  object.spec = {{"type", "oidc-id-token"},
+                 {"audience", "https://api.bench.example.com"},
+                 {"algorithm", algorithm}};
+  auto provider = credentials::compileCredentialProvider(object, services);
+  if (!provider) {
+    die(provider.error().message);
+  }
+  const auto request = credentials::makeGrantRequest({}, "pods-to-api-0", "bench-pods", "api-0",
+                                                     SystemClock::instance().now());
+  boost::asio::io_context io;
+  std::uint64_t issued = 0;
+  std::string failure;
+  const auto& p = **provider;
+  boost::asio::co_spawn(
+      io,
+      [&]() -> boost::asio::awaitable<void> {
+        const auto end = SteadyClock::now() + std::chrono::seconds(seconds);
+        while (SteadyClock::now() < end) {
+          auto c = co_await p.issue(request);
+          if (!c) {
+            failure = c.error().message;
+            co_return;
+          }
+          ++issued;
+        }
+      },
+      boost::asio::detached);
+  io.run();
+  if (!failure.empty()) {
+    die("in-process issue failed: " + failure);
+  }
+  return static_cast<double>(issued) / seconds;
+}
+
+int runGrants(const std::filesystem::path& dir) {
+  const Settings s;
+  std::fprintf(stderr, "access_bench grants: wrk -t%d -c%d -d%ds --latency, %d rounds\n", s.threads,
+               s.connections, s.seconds, s.rounds);
+  const auto key =
+      *jose::Jwk::generate(jose::Algorithm::kRs256, {.rsaBits = 2048, .kid = "bench-1"});
+  const auto script = dir / "access.lua";
+  std::ofstream(script) << kWrkScript;
+  const auto tokenScript = dir / "token.lua";
+  std::ofstream(tokenScript) << kTokenWrkScript;
+  BenchHub rs256("grants-bench-rs256", dir / "rs256", key, 1, /*grantCache=*/false, "RS256");
+  BenchHub es256("grants-bench-es256", dir / "es256", key, 1, /*grantCache=*/false, "ES256");
+  const auto bodies = dir / "grant.txt";
+  const std::string token = podToken(key, 1);
+  std::ofstream(bodies) << accessBody(token, 0) << '\n';
+  expectAuthorized(rs256, accessBody(token, 0), "grants-rs256");
+  expectAuthorized(es256, accessBody(token, 0), "grants-es256");
+  const std::string secret = crypto::randomToken(24);
+  OidcProviderServer oidc(secret);
+  const std::string basic = crypto::base64UrlEncodeBytes(std::span<const unsigned char>(
+      reinterpret_cast<const unsigned char*>(("bench:" + secret).data()), 6 + secret.size()));
+  // HTTP Basic wants standard base64: the same alphabet but for '+', '/', and '=' padding.
+  std::string standard = basic;
+  for (auto& c : standard) {
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  while (standard.size() % 4 != 0) {
+    standard += '=';
+  }
+
+  std::map<std::string, Figures> all;
+  std::uint64_t issuesBefore = rs256.hub().accessService().grantCacheStats().issues;
+  std::uint64_t grantRequests = 0;
+  for (int round = 0; round < s.rounds; ++round) {
+    auto r = runWrk(s, tokenScript, oidc.port(), "/token", bodies, standard, "access_token");
+    requireClean("oidc-provider", r);
+    report(all, "oidc-provider", r, "");
+    r = runWrk(s, script, rs256.port(), kAccessPath, bodies, rs256.edgeToken(), "\"grant\"");
+    requireClean("grants-rs256", r);
+    grantRequests += r.requests;
+    report(all, "grants-rs256", r, "");
+    r = runWrk(s, script, es256.port(), kAccessPath, bodies, es256.edgeToken(), "\"grant\"");
+    requireClean("grants-es256", r);
+    report(all, "grants-es256", r, "");
+  }
+  // Cache off: every authorized request was an issue call.
+  const auto issued = rs256.hub().accessService().grantCacheStats().issues - issuesBefore;
+  for (const char* name : {"oidc-provider", "grants-rs256", "grants-es256"}) {
+    auto& f = all[name];
+    std::printf("median %s rps %.0f p50_ms %.3f p99_ms %.3f\n", name, median(f.rps), median(f.p50),
+                median(f.p99));
+  }
+  std::printf("inprocess rs256 per_s %.0f\n", inProcessRate(rs256.hub(), "RS256", s.seconds));
+  std::printf("inprocess es256 per_s %.0f\n", inProcessRate(es256.hub(), "ES256", s.seconds));
+  std::printf("settings threads %d connections %d seconds %d rounds %d issues_per_request %.3f\n",
+              s.threads, s.connections, s.seconds, s.rounds,
+              grantRequests ? static_cast<double>(issued) / grantRequests : 0.0);
+  return 0;
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   spdlog::set_level(spdlog::level::warn);
+  const bool grants = argc > 1 && std::string_view(argv[1]) == "grants";
   const auto dir = std::filesystem::temp_directory_path() /
                    ("tessera-access-bench-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   int rc = 1;
   try {
-    rc = run(dir);
+    rc = grants ? runGrants(dir) : run(dir);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "access_bench FAILED: %s\n", e.what());
   }

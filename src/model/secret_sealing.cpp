@@ -67,8 +67,8 @@ std::vector<UnsealProblem> unsealSecrets(ConfigObject& object, const SpecRegistr
   for (const auto& pointer : drop) {
     // "/spec/a/b" -> erase b from spec/a.
     const auto slash = pointer.rfind('/');
-    const nlohmann::json::json_pointer parent(pointer.substr(std::string_view("/spec").size(),
-                                                             slash - std::string_view("/spec").size()));
+    const nlohmann::json::json_pointer parent(
+        pointer.substr(std::string_view("/spec").size(), slash - std::string_view("/spec").size()));
     auto& holder = object.spec.at(parent);
     if (holder.is_object()) {
       holder.erase(nlohmann::json::json_pointer(pointer.substr(slash)).back());

@@ -42,7 +42,8 @@ inline constexpr std::string_view kProviderError = "ProviderError";  // keys/ups
 std::string_view reasonCodeFor(const Error& error) noexcept;
 
 struct Step {
-  std::string stage;   // serverWorkload, policy, trustProvider, clientWorkload, accessCondition
+  // serverWorkload, policy, trustProvider, clientWorkload, accessCondition, credentialProvider
+  std::string stage;
   std::string object;  // the object's name, "" when none
   bool passed = false;
   std::string detail;

@@ -57,7 +57,9 @@ GrantCache::Answer get(GrantCache& cache, const std::string& key, SystemTime now
   std::optional<GrantCache::Answer> out;
   asio::co_spawn(
       io,
-      [&]() -> asio::awaitable<void> { out.emplace(co_await cache.get(key, now, upstream.at(now))); },
+      [&]() -> asio::awaitable<void> {
+        out.emplace(co_await cache.get(key, now, upstream.at(now)));
+      },
       asio::detached);
   io.run();
   return std::move(*out);
@@ -152,8 +154,7 @@ TEST(GrantCache, UpstreamFailuresAreCachedBriefly) {
   ASSERT_FALSE(cached.credential.ok());
   EXPECT_EQ(cached.source, GrantCache::Source::kFailureCached);
   EXPECT_EQ(cached.credential.error().code, ErrorCode::kUnavailable);
-  EXPECT_NE(cached.credential.error().message.find("upstream said no (call 1)"),
-            std::string::npos);
+  EXPECT_NE(cached.credential.error().message.find("upstream said no (call 1)"), std::string::npos);
   EXPECT_NE(cached.credential.error().message.find("failure cached until"), std::string::npos);
   EXPECT_EQ(upstream.calls.load(), 1);
   upstream.failing = false;
@@ -173,10 +174,10 @@ TEST(GrantCache, HoldsAtMostMaxEntriesLeastRecentlyUsedFirstOut) {
   options.maxEntries = 2;
   GrantCache cache(options);
   CountingUpstream upstream;
-  get(cache, "a", kStart, upstream);  // token-1
-  get(cache, "b", kStart, upstream);  // token-2
+  get(cache, "a", kStart, upstream);                                 // token-1
+  get(cache, "b", kStart, upstream);                                 // token-2
   EXPECT_EQ(tokenOf(get(cache, "a", kStart, upstream)), "token-1");  // a is now the most recent
-  get(cache, "c", kStart, upstream);                                  // token-3 evicts b
+  get(cache, "c", kStart, upstream);                                 // token-3 evicts b
   EXPECT_EQ(cache.stats().entries, 2u);
   EXPECT_EQ(cache.stats().evictions, 1u);
   EXPECT_EQ(tokenOf(get(cache, "a", kStart, upstream)), "token-1");
@@ -224,7 +225,8 @@ TEST(GrantCache, TheKeyIsPolicyVerifiedIdentityServerWorkloadAndProviderVersion)
   EXPECT_EQ(base, GrantCache::keyFor("p", other, "sw", "cp", 1))
       << "unverified context does not split the cache";
   // No separator ambiguity.
-  EXPECT_NE(GrantCache::keyFor("a", ids, "bc", "cp", 1), GrantCache::keyFor("ab", ids, "c", "cp", 1));
+  EXPECT_NE(GrantCache::keyFor("a", ids, "bc", "cp", 1),
+            GrantCache::keyFor("ab", ids, "c", "cp", 1));
 }
 
 }  // namespace

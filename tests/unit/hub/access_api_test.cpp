@@ -73,10 +73,9 @@ class AccessApi : public ::testing::Test {
                   {{{"days", {"mon", "tue", "wed", "thu", "fri"}},
                     {"start", "08:00"},
                     {"end", "18:00"}}}}}),
+         // A hub-signed token (aws-sts issues nothing yet; an authorized decision needs a grant).
          object("CredentialProvider", "bedrock-role",
-                {{"type", "aws-sts"},
-                 {"roleArn", "arn:aws:iam::123456789012:role/bedrock-invoke"},
-                 {"region", "us-east-1"}}),
+                {{"type", "oidc-id-token"}, {"audience", "sts.amazonaws.com"}}),
          object("AccessPolicy", "sales-analytics-to-bedrock",
                 {{"clientWorkloads", {"sales-analytics"}},
                  {"trustProviders", {{"match", "any"}, {"names", {"sales-cluster"}}}},
@@ -192,7 +191,7 @@ TEST_F(AccessApi, AuthorizedInsideItsBounds) {
   }
   EXPECT_EQ(stages,
             (std::vector<std::string>{"serverWorkload", "policy", "trustProvider", "clientWorkload",
-                                      "accessCondition", "accessCondition"}));
+                                      "accessCondition", "accessCondition", "credentialProvider"}));
   EXPECT_NE(explained.dump().find("US-CA"), std::string::npos);
   EXPECT_EQ(explained.dump().find(podToken("sales-analytics-7d9f", key_)), std::string::npos)
       << "no token in the answer";
