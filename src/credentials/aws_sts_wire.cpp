@@ -87,49 +87,48 @@ Result<std::string> requiredText(const XmlElement& parent, std::string_view name
   return e->text;
 }
 
-struct CodeMeaning {
-  std::string_view code;
-  ErrorCode errorCode;
-  std::string_view hint;
-};
-
 // What each documented error code of AssumeRoleWithWebIdentity means (PROTOCOLS.md 1.4) and what
 // to check. Only the IdP being unreachable, throttling and server faults are worth retrying.
-constexpr std::array kMeanings = {
-    CodeMeaning{"InvalidIdentityToken", ErrorCode::kPermissionDenied,
-                "AWS rejected the hub's web identity token: check that the account has an IAM OIDC "
-                "provider whose URL is the hub's issuer, that its client ids include the token "
-                "audience, and that AWS can fetch the issuer's discovery document and JWKS"},
-    CodeMeaning{"ExpiredToken", ErrorCode::kPermissionDenied,
-                "AWS considers the web identity token expired or too old: check the hub's clock"},
-    CodeMeaning{"ExpiredTokenException", ErrorCode::kPermissionDenied,
-                "AWS considers the web identity token expired or too old: check the hub's clock"},
-    CodeMeaning{"IDPCommunicationError", ErrorCode::kUnavailable,
-                "AWS could not reach the hub's issuer (discovery document or JWKS); retrying may "
-                "help"},
-    CodeMeaning{"IDPRejectedClaim", ErrorCode::kPermissionDenied,
-                "the identity provider rejected a claim of the token"},
-    CodeMeaning{"AccessDenied", ErrorCode::kPermissionDenied,
-                "the role's trust policy does not allow this identity: check its Federated "
-                "principal and its :aud and :sub conditions"},
-    CodeMeaning{"RegionDisabledException", ErrorCode::kConfigInvalid,
-                "STS is not activated for this account in the endpoint's region: activate it or "
-                "use another regional endpoint"},
-    CodeMeaning{"MalformedPolicyDocument", ErrorCode::kConfigInvalid,
-                "the session policy is not a valid IAM policy"},
-    CodeMeaning{"PackedPolicyTooLarge", ErrorCode::kConfigInvalid,
-                "the session policy and session tags are too large once packed: shorten them"},
-    CodeMeaning{"ValidationError", ErrorCode::kConfigInvalid,
-                "a parameter breaks STS's constraints (for example DurationSeconds above the "
-                "role's maximum session duration)"},
-    CodeMeaning{"Throttling", ErrorCode::kTooManyRequests,
-                "AWS throttled the request; retry later"},
-    CodeMeaning{"ThrottlingException", ErrorCode::kTooManyRequests,
-                "AWS throttled the request; retry later"},
-    CodeMeaning{"InternalFailure", ErrorCode::kUnavailable,
-                "AWS STS failed internally; retrying may help"},
-    CodeMeaning{"ServiceUnavailable", ErrorCode::kUnavailable,
-                "AWS STS is unavailable; retrying may help"},
+constexpr std::array kAwsMeanings = {
+    UpstreamMeaning{
+        "InvalidIdentityToken", ErrorCode::kPermissionDenied,
+        "AWS rejected the hub's web identity token: check that the account has an IAM OIDC "
+        "provider whose URL is the hub's issuer, that its client ids include the token "
+        "audience, and that AWS can fetch the issuer's discovery document and JWKS"},
+    UpstreamMeaning{
+        "ExpiredToken", ErrorCode::kPermissionDenied,
+        "AWS considers the web identity token expired or too old: check the hub's clock"},
+    UpstreamMeaning{
+        "ExpiredTokenException", ErrorCode::kPermissionDenied,
+        "AWS considers the web identity token expired or too old: check the hub's clock"},
+    UpstreamMeaning{
+        "IDPCommunicationError", ErrorCode::kUnavailable,
+        "AWS could not reach the hub's issuer (discovery document or JWKS); retrying may "
+        "help"},
+    UpstreamMeaning{"IDPRejectedClaim", ErrorCode::kPermissionDenied,
+                    "the identity provider rejected a claim of the token"},
+    UpstreamMeaning{"AccessDenied", ErrorCode::kPermissionDenied,
+                    "the role's trust policy does not allow this identity: check its Federated "
+                    "principal and its :aud and :sub conditions"},
+    UpstreamMeaning{
+        "RegionDisabledException", ErrorCode::kConfigInvalid,
+        "STS is not activated for this account in the endpoint's region: activate it or "
+        "use another regional endpoint"},
+    UpstreamMeaning{"MalformedPolicyDocument", ErrorCode::kConfigInvalid,
+                    "the session policy is not a valid IAM policy"},
+    UpstreamMeaning{"PackedPolicyTooLarge", ErrorCode::kConfigInvalid,
+                    "the session policy and session tags are too large once packed: shorten them"},
+    UpstreamMeaning{"ValidationError", ErrorCode::kConfigInvalid,
+                    "a parameter breaks STS's constraints (for example DurationSeconds above the "
+                    "role's maximum session duration)"},
+    UpstreamMeaning{"Throttling", ErrorCode::kTooManyRequests,
+                    "AWS throttled the request; retry later"},
+    UpstreamMeaning{"ThrottlingException", ErrorCode::kTooManyRequests,
+                    "AWS throttled the request; retry later"},
+    UpstreamMeaning{"InternalFailure", ErrorCode::kUnavailable,
+                    "AWS STS failed internally; retrying may help"},
+    UpstreamMeaning{"ServiceUnavailable", ErrorCode::kUnavailable,
+                    "AWS STS is unavailable; retrying may help"},
 };
 
 }  // namespace
@@ -314,36 +313,17 @@ Result<AwsStsError> parseAwsStsError(std::string_view xml) {
 }
 
 Error classifyAwsStsError(int httpStatus, const AwsStsError& error) {
-  ErrorCode code = ErrorCode::kHttpUpstream;
-  std::string_view hint = "an error code this version of Tessera does not know";
-  bool known = false;
-  for (const auto& meaning : kMeanings) {
-    if (meaning.code == error.code) {
-      code = meaning.errorCode;
-      hint = meaning.hint;
-      known = true;
-      break;
-    }
-  }
-  if (!known) {
-    if (httpStatus == 429) {
-      code = ErrorCode::kTooManyRequests;
-    } else if (httpStatus >= 500) {
-      code = ErrorCode::kUnavailable;
-    } else if (httpStatus == 401 || httpStatus == 403) {
-      code = ErrorCode::kPermissionDenied;
-    }
-  }
+  const UpstreamMeaning meaning = meaningOf(kAwsMeanings, error.code, httpStatus);
   std::string message = "AWS STS refused AssumeRoleWithWebIdentity with " +
                         quoteUpstream(error.code, 64) + " (HTTP " + std::to_string(httpStatus) +
-                        "): " + std::string(hint);
+                        "): " + std::string(meaning.hint);
   if (!error.message.empty()) {
     message += ". AWS said: " + quoteUpstream(error.message);
   }
   if (!error.requestId.empty()) {
     message += " (request id " + quoteUpstream(error.requestId, 64) + ")";
   }
-  return makeError(code, std::move(message));
+  return makeError(meaning.errorCode, std::move(message));
 }
 
 Result<AwsStsCredentials> readAssumeRoleWithWebIdentityResponse(int httpStatus,

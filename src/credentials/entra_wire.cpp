@@ -19,47 +19,41 @@ bool tenantChar(char c) noexcept {
          c == '.';
 }
 
-struct AadstsMeaning {
-  std::int64_t code;
-  ErrorCode errorCode;
-  std::string_view hint;
-};
-
 constexpr std::array kAadstsMeanings = {
-    AadstsMeaning{70021, ErrorCode::kPermissionDenied,
-                  "no federated identity credential of the app matches the assertion: its issuer "
-                  "must equal the hub issuer exactly (trailing '/' included), its subject the "
-                  "workload identity, its audience the assertion's aud"},
-    AadstsMeaning{700211, ErrorCode::kPermissionDenied,
-                  "no federated identity credential of the app has the assertion's issuer"},
-    AadstsMeaning{700212, ErrorCode::kPermissionDenied,
-                  "no federated identity credential of the app has the assertion's audience"},
-    AadstsMeaning{700213, ErrorCode::kPermissionDenied,
-                  "no federated identity credential of the app has the assertion's subject"},
-    AadstsMeaning{700024, ErrorCode::kPermissionDenied,
-                  "the client assertion is not within its valid time range: check the hub's "
-                  "clock"},
-    AadstsMeaning{50027, ErrorCode::kPermissionDenied,
-                  "Entra could not read the client assertion as a JWT"},
-    AadstsMeaning{50013, ErrorCode::kPermissionDenied,
-                  "the client assertion failed signature validation against the issuer's JWKS"},
-    AadstsMeaning{700027, ErrorCode::kPermissionDenied,
-                  "the client assertion failed signature validation: no key of the issuer's "
-                  "JWKS verifies it"},
-    AadstsMeaning{5002738, ErrorCode::kConfigInvalid,
-                  "Entra does not accept the assertion's signing algorithm: sign it with RS256"},
-    AadstsMeaning{1002012, ErrorCode::kConfigInvalid,
-                  "the scope is invalid: use \"<resource app id URI>/.default\""},
-    AadstsMeaning{500011, ErrorCode::kConfigInvalid,
-                  "the scope's resource does not exist in the tenant"},
-    AadstsMeaning{700016, ErrorCode::kConfigInvalid,
-                  "no application with this client id exists in the tenant"},
-    AadstsMeaning{90002, ErrorCode::kConfigInvalid, "the tenant does not exist"},
-    AadstsMeaning{70011, ErrorCode::kConfigInvalid,
-                  "the scope is invalid: use \"<resource app id URI>/.default\""},
-    AadstsMeaning{90061, ErrorCode::kUnavailable,
-                  "Entra could not fetch the issuer's discovery document or JWKS (they must be "
-                  "publicly reachable); retrying may help"},
+    UpstreamMeaning{"70021", ErrorCode::kPermissionDenied,
+                    "no federated identity credential of the app matches the assertion: its issuer "
+                    "must equal the hub issuer exactly (trailing '/' included), its subject the "
+                    "workload identity, its audience the assertion's aud"},
+    UpstreamMeaning{"700211", ErrorCode::kPermissionDenied,
+                    "no federated identity credential of the app has the assertion's issuer"},
+    UpstreamMeaning{"700212", ErrorCode::kPermissionDenied,
+                    "no federated identity credential of the app has the assertion's audience"},
+    UpstreamMeaning{"700213", ErrorCode::kPermissionDenied,
+                    "no federated identity credential of the app has the assertion's subject"},
+    UpstreamMeaning{"700024", ErrorCode::kPermissionDenied,
+                    "the client assertion is not within its valid time range: check the hub's "
+                    "clock"},
+    UpstreamMeaning{"50027", ErrorCode::kPermissionDenied,
+                    "Entra could not read the client assertion as a JWT"},
+    UpstreamMeaning{"50013", ErrorCode::kPermissionDenied,
+                    "the client assertion failed signature validation against the issuer's JWKS"},
+    UpstreamMeaning{"700027", ErrorCode::kPermissionDenied,
+                    "the client assertion failed signature validation: no key of the issuer's "
+                    "JWKS verifies it"},
+    UpstreamMeaning{"5002738", ErrorCode::kConfigInvalid,
+                    "Entra does not accept the assertion's signing algorithm: sign it with RS256"},
+    UpstreamMeaning{"1002012", ErrorCode::kConfigInvalid,
+                    "the scope is invalid: use \"<resource app id URI>/.default\""},
+    UpstreamMeaning{"500011", ErrorCode::kConfigInvalid,
+                    "the scope's resource does not exist in the tenant"},
+    UpstreamMeaning{"700016", ErrorCode::kConfigInvalid,
+                    "no application with this client id exists in the tenant"},
+    UpstreamMeaning{"90002", ErrorCode::kConfigInvalid, "the tenant does not exist"},
+    UpstreamMeaning{"70011", ErrorCode::kConfigInvalid,
+                    "the scope is invalid: use \"<resource app id URI>/.default\""},
+    UpstreamMeaning{"90061", ErrorCode::kUnavailable,
+                    "Entra could not fetch the issuer's discovery document or JWKS (they must be "
+                    "publicly reachable); retrying may help"},
 };
 
 }  // namespace
@@ -136,26 +130,18 @@ Result<EntraError> parseEntraError(std::string_view body) {
 }
 
 Error classifyEntraError(int httpStatus, const EntraError& error) {
-  const AadstsMeaning* meaning = nullptr;
-  if (!error.codes.empty()) {
-    const auto it = std::find_if(kAadstsMeanings.begin(), kAadstsMeanings.end(),
-                                 [&](const AadstsMeaning& m) { return m.code == error.codes[0]; });
-    meaning = it == kAadstsMeanings.end() ? nullptr : &*it;
-  }
-  Error out = classifyOAuthError(
-      kService, httpStatus, OAuthError{.error = error.error, .description = error.description});
-  if (meaning != nullptr) {
-    out.code = meaning->errorCode;
-    out.message = std::string(kService) + " refused the token request with AADSTS" +
-                  std::to_string(meaning->code) + " (HTTP " + std::to_string(httpStatus) +
-                  "): " + std::string(meaning->hint) +
-                  ". It said: " + quoteUpstream(error.description);
-    // The status has the last word on retries, as for any OAuth server.
-    if (httpStatus == 429) {
-      out.code = ErrorCode::kTooManyRequests;
-    } else if (httpStatus >= 500 && httpStatus <= 599) {
-      out.code = ErrorCode::kUnavailable;
-    }
+  const std::string aadsts = error.codes.empty() ? "" : std::to_string(error.codes.front());
+  Error out;
+  if (findMeaning(kAadstsMeanings, aadsts) != nullptr) {
+    const UpstreamMeaning meaning = meaningOf(kAadstsMeanings, aadsts, httpStatus);
+    out = makeError(meaning.errorCode,
+                    std::string(kService) + " refused the token request with AADSTS" + aadsts +
+                        " (HTTP " + std::to_string(httpStatus) + "): " + std::string(meaning.hint) +
+                        ". It said: " + quoteUpstream(error.description));
+  } else {
+    // An AADSTS code this table does not know: the OAuth error code says what kind of refusal.
+    out = classifyOAuthError(kService, httpStatus,
+                             OAuthError{.error = error.error, .description = error.description});
   }
   if (!error.traceId.empty() || !error.correlationId.empty()) {
     out.message += " (trace id " + quoteUpstream(error.traceId, 64) + ", correlation id " +

@@ -30,31 +30,25 @@ bool serviceAccountChar(char c) noexcept {
          c == '.' || c == '_' || c == '-';
 }
 
-struct StatusMeaning {
-  std::string_view status;
-  ErrorCode code;
-  std::string_view hint;
-};
-
 constexpr std::array kGoogleMeanings = {
-    StatusMeaning{"PERMISSION_DENIED", ErrorCode::kPermissionDenied,
-                  "the federated principal may not act as this service account: grant it "
-                  "roles/iam.workloadIdentityUser (or serviceAccountTokenCreator) on it"},
-    StatusMeaning{"UNAUTHENTICATED", ErrorCode::kPermissionDenied,
-                  "Google did not accept the federated access token"},
-    StatusMeaning{"INVALID_ARGUMENT", ErrorCode::kConfigInvalid,
-                  "a request field is invalid (scope, lifetime, delegates)"},
-    StatusMeaning{"NOT_FOUND", ErrorCode::kConfigInvalid, "the service account does not exist"},
-    StatusMeaning{"FAILED_PRECONDITION", ErrorCode::kConfigInvalid,
-                  "the service account cannot issue tokens now (disabled?)"},
-    StatusMeaning{"RESOURCE_EXHAUSTED", ErrorCode::kTooManyRequests,
-                  "a quota is exhausted; retry later"},
-    StatusMeaning{"UNAVAILABLE", ErrorCode::kUnavailable,
-                  "the service is unavailable; retry later"},
-    StatusMeaning{"INTERNAL", ErrorCode::kUnavailable,
-                  "the service failed internally; retry later"},
-    StatusMeaning{"DEADLINE_EXCEEDED", ErrorCode::kUnavailable,
-                  "the service timed out; retry later"},
+    UpstreamMeaning{"PERMISSION_DENIED", ErrorCode::kPermissionDenied,
+                    "the federated principal may not act as this service account: grant it "
+                    "roles/iam.workloadIdentityUser (or serviceAccountTokenCreator) on it"},
+    UpstreamMeaning{"UNAUTHENTICATED", ErrorCode::kPermissionDenied,
+                    "Google did not accept the federated access token"},
+    UpstreamMeaning{"INVALID_ARGUMENT", ErrorCode::kConfigInvalid,
+                    "a request field is invalid (scope, lifetime, delegates)"},
+    UpstreamMeaning{"NOT_FOUND", ErrorCode::kConfigInvalid, "the service account does not exist"},
+    UpstreamMeaning{"FAILED_PRECONDITION", ErrorCode::kConfigInvalid,
+                    "the service account cannot issue tokens now (disabled?)"},
+    UpstreamMeaning{"RESOURCE_EXHAUSTED", ErrorCode::kTooManyRequests,
+                    "a quota is exhausted; retry later"},
+    UpstreamMeaning{"UNAVAILABLE", ErrorCode::kUnavailable,
+                    "the service is unavailable; retry later"},
+    UpstreamMeaning{"INTERNAL", ErrorCode::kUnavailable,
+                    "the service failed internally; retry later"},
+    UpstreamMeaning{"DEADLINE_EXCEEDED", ErrorCode::kUnavailable,
+                    "the service timed out; retry later"},
 };
 
 }  // namespace
@@ -195,36 +189,17 @@ Result<GoogleApiError> parseGoogleApiError(std::string_view body) {
 
 Error classifyGoogleApiError(std::string_view service, int httpStatus,
                              const GoogleApiError& error) {
-  ErrorCode code = ErrorCode::kHttpUpstream;
-  std::string_view hint = "a status this version of Tessera does not know";
-  bool known = false;
-  for (const auto& meaning : kGoogleMeanings) {
-    if (meaning.status == error.status) {
-      code = meaning.code;
-      hint = meaning.hint;
-      known = true;
-      break;
-    }
-  }
-  if (!known) {
-    if (httpStatus == 429) {
-      code = ErrorCode::kTooManyRequests;
-    } else if (httpStatus >= 500) {
-      code = ErrorCode::kUnavailable;
-    } else if (httpStatus == 401 || httpStatus == 403) {
-      code = ErrorCode::kPermissionDenied;
-    }
-  }
+  const UpstreamMeaning meaning = meaningOf(kGoogleMeanings, error.status, httpStatus);
   std::string message = std::string(service) + " refused the request with " +
                         quoteUpstream(error.status.empty() ? "(no status)" : error.status, 64) +
-                        " (HTTP " + std::to_string(httpStatus) + "): " + std::string(hint);
+                        " (HTTP " + std::to_string(httpStatus) + "): " + std::string(meaning.hint);
   if (!error.reason.empty()) {
     message += " [" + quoteUpstream(error.reason, 64) + "]";
   }
   if (!error.message.empty()) {
     message += ". Google said: " + quoteUpstream(error.message);
   }
-  return makeError(code, std::move(message));
+  return makeError(meaning.errorCode, std::move(message));
 }
 
 Result<GcpAccessToken> readGenerateAccessTokenResponse(int httpStatus, std::string_view body) {

@@ -38,34 +38,28 @@ Error invalid(std::string message) {
   return makeError(ErrorCode::kInvalidArgument, "OAuth client credentials: " + std::move(message));
 }
 
-struct OAuthMeaning {
-  std::string_view error;
-  ErrorCode code;
-  std::string_view hint;
-};
-
 constexpr std::array kOAuthMeanings = {
-    OAuthMeaning{"invalid_client", ErrorCode::kPermissionDenied,
-                 "client authentication failed: check the client id and its secret, or that the "
-                 "server trusts the hub's key for private_key_jwt"},
-    OAuthMeaning{"invalid_grant", ErrorCode::kPermissionDenied,
-                 "the server refused the grant or the token presented"},
-    OAuthMeaning{"unauthorized_client", ErrorCode::kPermissionDenied,
-                 "the client may not use this grant type"},
-    OAuthMeaning{"access_denied", ErrorCode::kPermissionDenied, "the server denied access"},
-    OAuthMeaning{"invalid_request", ErrorCode::kConfigInvalid,
-                 "the server considers the request malformed"},
-    OAuthMeaning{"invalid_scope", ErrorCode::kConfigInvalid,
-                 "a requested scope is unknown or not allowed for this client"},
-    OAuthMeaning{"invalid_target", ErrorCode::kConfigInvalid,
-                 "the requested audience or resource is unknown to the server"},
-    OAuthMeaning{"unsupported_grant_type", ErrorCode::kConfigInvalid,
-                 "the server does not support this grant type"},
-    OAuthMeaning{"server_error", ErrorCode::kUnavailable,
-                 "the server failed internally; retrying may help"},
-    OAuthMeaning{"temporarily_unavailable", ErrorCode::kUnavailable,
-                 "the server is temporarily unavailable; retrying may help"},
-    OAuthMeaning{"slow_down", ErrorCode::kTooManyRequests, "the server asks to slow down"},
+    UpstreamMeaning{"invalid_client", ErrorCode::kPermissionDenied,
+                    "client authentication failed: check the client id and its secret, or that the "
+                    "server trusts the hub's key for private_key_jwt"},
+    UpstreamMeaning{"invalid_grant", ErrorCode::kPermissionDenied,
+                    "the server refused the grant or the token presented"},
+    UpstreamMeaning{"unauthorized_client", ErrorCode::kPermissionDenied,
+                    "the client may not use this grant type"},
+    UpstreamMeaning{"access_denied", ErrorCode::kPermissionDenied, "the server denied access"},
+    UpstreamMeaning{"invalid_request", ErrorCode::kConfigInvalid,
+                    "the server considers the request malformed"},
+    UpstreamMeaning{"invalid_scope", ErrorCode::kConfigInvalid,
+                    "a requested scope is unknown or not allowed for this client"},
+    UpstreamMeaning{"invalid_target", ErrorCode::kConfigInvalid,
+                    "the requested audience or resource is unknown to the server"},
+    UpstreamMeaning{"unsupported_grant_type", ErrorCode::kConfigInvalid,
+                    "the server does not support this grant type"},
+    UpstreamMeaning{"server_error", ErrorCode::kUnavailable,
+                    "the server failed internally; retrying may help"},
+    UpstreamMeaning{"temporarily_unavailable", ErrorCode::kUnavailable,
+                    "the server is temporarily unavailable; retrying may help"},
+    UpstreamMeaning{"slow_down", ErrorCode::kTooManyRequests, "the server asks to slow down"},
 };
 
 Result<std::optional<std::int64_t>> readExpiresIn(std::string_view service,
@@ -226,29 +220,14 @@ Result<OAuthError> parseOAuthError(std::string_view service, std::string_view bo
 }
 
 Error classifyOAuthError(std::string_view service, int httpStatus, const OAuthError& error) {
-  ErrorCode code = ErrorCode::kHttpUpstream;
-  std::string_view hint = "an error code RFC 6749 does not define";
-  for (const auto& meaning : kOAuthMeanings) {
-    if (meaning.error == error.error) {
-      code = meaning.code;
-      hint = meaning.hint;
-      break;
-    }
-  }
-  // The status has the last word on retries: a throttled or failing server says so with it
-  // whatever error code it chose.
-  if (httpStatus == 429) {
-    code = ErrorCode::kTooManyRequests;
-  } else if (httpStatus >= 500 && httpStatus <= 599) {
-    code = ErrorCode::kUnavailable;
-  }
+  const UpstreamMeaning meaning = meaningOf(kOAuthMeanings, error.error, httpStatus);
   std::string message = std::string(service) + " refused the token request with " +
                         quoteUpstream(error.error, 64) + " (HTTP " + std::to_string(httpStatus) +
-                        "): " + std::string(hint);
+                        "): " + std::string(meaning.hint);
   if (!error.description.empty()) {
     message += ". It said: " + quoteUpstream(error.description);
   }
-  return makeError(code, std::move(message));
+  return makeError(meaning.errorCode, std::move(message));
 }
 
 Result<OAuthToken> readTokenResponse(std::string_view service, int httpStatus,

@@ -14,6 +14,34 @@ std::string quoteUpstream(std::string_view text, std::size_t max) {
   return jose::detail::quoteForMessage(text, max);
 }
 
+const UpstreamMeaning* findMeaning(std::span<const UpstreamMeaning> table,
+                                   std::string_view code) noexcept {
+  for (const auto& meaning : table) {
+    if (meaning.code == code) {
+      return &meaning;
+    }
+  }
+  return nullptr;
+}
+
+UpstreamMeaning meaningOf(std::span<const UpstreamMeaning> table, std::string_view code,
+                          int httpStatus) noexcept {
+  const UpstreamMeaning* known = findMeaning(table, code);
+  UpstreamMeaning out =
+      known != nullptr
+          ? *known
+          : UpstreamMeaning{code,
+                            httpStatus == 401 || httpStatus == 403 ? ErrorCode::kPermissionDenied
+                                                                   : ErrorCode::kHttpUpstream,
+                            "an error code this version of Tessera does not know"};
+  if (httpStatus == 429) {
+    out.errorCode = ErrorCode::kTooManyRequests;
+  } else if (httpStatus >= 500 && httpStatus <= 599) {
+    out.errorCode = ErrorCode::kUnavailable;
+  }
+  return out;
+}
+
 Error unexplainedStatus(std::string_view service, int status) {
   const std::string what = std::string(service) + " answered HTTP " + std::to_string(status);
   if (status == 429) {

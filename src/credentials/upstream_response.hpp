@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,23 @@ bool retryHelps(const Error& error) noexcept;
 
 // Upstream-provided text for a message: quoted, control characters replaced, cut at `max` bytes.
 std::string quoteUpstream(std::string_view text, std::size_t max = 300);
+
+// What one upstream error code means: the Error code for the decision and what to check.
+struct UpstreamMeaning {
+  std::string_view code;
+  ErrorCode errorCode = ErrorCode::kHttpUpstream;
+  std::string_view hint{};
+};
+
+// The entry of `table` for `code`, or nullptr.
+const UpstreamMeaning* findMeaning(std::span<const UpstreamMeaning> table,
+                                   std::string_view code) noexcept;
+
+// The meaning of `code` in `table`, with the HTTP status having the last word on retries (429 ->
+// kTooManyRequests, 5xx -> kUnavailable, whatever the code says). A code the table does not know
+// means kPermissionDenied under 401/403 and kHttpUpstream otherwise, with a generic hint.
+UpstreamMeaning meaningOf(std::span<const UpstreamMeaning> table, std::string_view code,
+                          int httpStatus) noexcept;
 
 // The error for an HTTP status the codec cannot explain from the body: 5xx -> kUnavailable,
 // 429 -> kTooManyRequests, anything else -> kHttpUpstream.

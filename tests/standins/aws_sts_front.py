@@ -31,8 +31,6 @@ import argparse
 import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import time
 import urllib.error
@@ -285,26 +283,6 @@ class FrontHandler(common.Handler):
         self.send(status, answer, content_type)
 
 
-def start_moto():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                             str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError("moto_server exited")
-        try:
-            socket.create_connection(("127.0.0.1", port), 0.2).close()
-            return proc, f"http://127.0.0.1:{port}"
-        except OSError:
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise
-            time.sleep(0.1)
-
-
 def main():
     global ARGS
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -325,17 +303,14 @@ def main():
     moto = None
     announce = []
     if ARGS.start_moto:
-        moto, ARGS.moto_url = start_moto()
+        moto = common.Moto()
+        ARGS.moto_url = moto.url
         announce.append(f"MOTO {ARGS.moto_url}")
     try:
         return common.serve(FrontHandler, ARGS.port, announce)
     finally:
         if moto is not None:
-            moto.terminate()
-            try:
-                moto.wait(10)
-            except subprocess.TimeoutExpired:
-                moto.kill()
+            moto.stop()
 
 
 if __name__ == "__main__":

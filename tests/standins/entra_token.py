@@ -24,8 +24,6 @@ Configuration (--config FILE or --config-json TEXT):
    "resources": ["https://graph.microsoft.com", "api://artifacts"]}
 Prints "PORT <n>" and serves until SIGTERM. Test code only.
 """
-import argparse
-import json
 import os
 import re
 import sys
@@ -181,17 +179,7 @@ class EntraHandler(common.Handler):
 
 def main():
     global CONFIG
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=0)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config")
-    source.add_argument("--config-json")
-    args = parser.parse_args()
-    if args.config:
-        with open(args.config) as f:
-            CONFIG = json.load(f)
-    else:
-        CONFIG = json.loads(args.config_json)
+    args, CONFIG = common.load_config(__doc__.split("\n")[0])
     return common.serve(EntraHandler, args.port)
 
 

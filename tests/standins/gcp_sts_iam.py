@@ -25,7 +25,6 @@ assertion.<claim> == 'v', assertion.<claim> != 'v' or assertion.<claim>.startsWi
 GET /tokeninfo?access_token=T answers like oauth2.googleapis.com/tokeninfo, for tests to check
 what a token stands for. Prints "PORT <n>" and serves until SIGTERM. Test code only.
 """
-import argparse
 import json
 import os
 import re
@@ -282,17 +281,7 @@ class GcpHandler(common.Handler):
 
 def main():
     global CONFIG
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--port", type=int, default=0)
-    source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--config")
-    source.add_argument("--config-json")
-    args = parser.parse_args()
-    if args.config:
-        with open(args.config) as f:
-            CONFIG = json.load(f)
-    else:
-        CONFIG = json.loads(args.config_json)
+    args, CONFIG = common.load_config(__doc__.split("\n")[0])
     for p in CONFIG["providers"]:
         if p.get("attributeCondition"):
             p["_condition"] = parse_condition(p["attributeCondition"])

@@ -8,8 +8,12 @@ import base64
 import http.server
 import ipaddress
 import json
+import os
 import signal
+import socket
+import subprocess
 import sys
+import time
 import threading
 import urllib.error
 import urllib.parse
@@ -276,6 +280,61 @@ def int_claim(claims, name):
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} is not an integer")
     return value
+
+
+class Moto:
+    """moto_server on a free loopback port (env: e.g. INITIAL_NO_AUTH_ACTION_COUNT)."""
+
+    def __init__(self, env=None):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
+                                      "-p", str(port)], stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL, start_new_session=True,
+                                     env=dict(os.environ, **(env or {})))
+        deadline = time.monotonic() + 30
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError("moto_server exited")
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise
+                time.sleep(0.1)
+
+    def stop(self):
+        stop_process_group(self.proc)
+
+
+def stop_process_group(proc, timeout=15):
+    """SIGTERM to the process group a start_new_session child leads, SIGKILL if it lingers."""
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def load_config(description):
+    """argparse for a stand-in configured by JSON: --port, --config FILE | --config-json TEXT."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--port", type=int, default=0)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--config")
+    source.add_argument("--config-json")
+    args = parser.parse_args()
+    if args.config:
+        with open(args.config) as f:
+            return args, json.load(f)
+    return args, json.loads(args.config_json)
 
 
 def main_guard(fn):

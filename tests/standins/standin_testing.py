@@ -1,8 +1,6 @@
 """Helpers for the stand-ins' self-tests: a local OIDC issuer (discovery + JWKS over loopback
 http, RSA and EC keys, switchable failures) and a way to run a stand-in as the tests will."""
-import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -93,48 +91,10 @@ class StandIn:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        common.stop_process_group(self.proc)
         self.proc.stdout.close()
         self.proc.stderr.close()
 
 
-class Moto:
-    """moto_server on a free loopback port (env: e.g. INITIAL_NO_AUTH_ACTION_COUNT)."""
-
-    def __init__(self, env=None):
-        import socket
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
-                                      "-p", str(port)], stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL, start_new_session=True,
-                                     env=dict(os.environ, **(env or {})))
-        deadline = time.monotonic() + 30
-        while True:
-            if self.proc.poll() is not None:
-                raise RuntimeError("moto_server exited")
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                return
-            except OSError:
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise
-                time.sleep(0.1)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+# moto_server on a free loopback port; stop() ends it.
+Moto = common.Moto

@@ -42,6 +42,23 @@ TEST(UpstreamResponseTest, UnexplainedStatusesByClass) {
   EXPECT_NE(unexplainedStatus("Svc", 418).message.find("Svc answered HTTP 418"), std::string::npos);
 }
 
+TEST(UpstreamResponseTest, MeaningsComeFromTheTableAndTheStatusDecidesRetries) {
+  constexpr UpstreamMeaning kTable[] = {{"Denied", ErrorCode::kPermissionDenied, "hint"},
+                                        {"Busy", ErrorCode::kUnavailable, "later"}};
+  EXPECT_EQ(findMeaning(kTable, "Busy"), &kTable[1]);
+  EXPECT_EQ(findMeaning(kTable, "busy"), nullptr) << "codes are case-sensitive";
+  EXPECT_EQ(meaningOf(kTable, "Denied", 400).errorCode, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(meaningOf(kTable, "Denied", 400).hint, "hint");
+  EXPECT_EQ(meaningOf(kTable, "Denied", 503).errorCode, ErrorCode::kUnavailable);
+  EXPECT_EQ(meaningOf(kTable, "Denied", 429).errorCode, ErrorCode::kTooManyRequests);
+  EXPECT_EQ(meaningOf(kTable, "Busy", 400).errorCode, ErrorCode::kUnavailable);
+  EXPECT_EQ(meaningOf(kTable, "New", 400).errorCode, ErrorCode::kHttpUpstream);
+  EXPECT_EQ(meaningOf(kTable, "New", 401).errorCode, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(meaningOf(kTable, "New", 403).errorCode, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(meaningOf(kTable, "New", 500).errorCode, ErrorCode::kUnavailable);
+  EXPECT_EQ(meaningOf(kTable, "New", 400).code, "New");
+}
+
 TEST(UpstreamResponseTest, EndpointsMustBeHttpsOrLoopbackHttp) {
   EXPECT_TRUE(checkEndpoint("X", "https://sts.amazonaws.com/").ok());
   EXPECT_TRUE(checkEndpoint("X", "http://127.0.0.1:8080/token").ok());
