@@ -73,7 +73,8 @@ class AccessApi : public ::testing::Test {
                   {{{"days", {"mon", "tue", "wed", "thu", "fri"}},
                     {"start", "08:00"},
                     {"end", "18:00"}}}}}),
-         // A hub-signed token (aws-sts issues nothing yet; an authorized decision needs a grant).
+         // A hub-signed token: this test stays off the network (aws-sts is exercised end to end in
+         // tests/interop/aws_sts_grant.py).
          object("CredentialProvider", "bedrock-role",
                 {{"type", "oidc-id-token"}, {"audience", "sts.amazonaws.com"}}),
          object("AccessPolicy", "sales-analytics-to-bedrock",
