@@ -1,5 +1,8 @@
 #include "credentials/grant_cache.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/post.hpp>
@@ -68,6 +71,20 @@ GrantCache::GrantCache(GrantCacheOptions options) : options_(options) {
   }
 }
 
+namespace {
+// Claims that differ between two tokens of one workload (a Kubernetes token rotates hourly, a CI
+// job fetches a new one per step). They do not say who the workload is, so they must not split
+// the cache: otherwise every fresh token would cost an upstream exchange. The token itself was
+// verified before the cache is asked, so a shared grant never outlives a valid token's check.
+bool isPerTokenAttribute(std::string_view name) {
+  static constexpr std::array<std::string_view, 8> kPerToken = {
+      "iat", "exp", "nbf", "jti", "auth_time", "nonce", "at_hash", "c_hash"};
+  const auto dot = name.find('.');
+  const std::string_view claim = dot == std::string_view::npos ? name : name.substr(dot + 1);
+  return std::find(kPerToken.begin(), kPerToken.end(), claim) != kPerToken.end();
+}
+}  // namespace
+
 std::string GrantCache::keyFor(std::string_view policy,
                                const std::vector<trust::VerifiedIdentity>& identities,
                                std::string_view serverWorkload, std::string_view credentialProvider,
@@ -78,7 +95,7 @@ std::string GrantCache::keyFor(std::string_view policy,
   for (const auto& identity : identities) {
     nlohmann::json attributes = nlohmann::json::array();
     for (const auto& [name, a] : identity.attributes) {
-      if (a.verified) {
+      if (a.verified && !isPerTokenAttribute(name)) {
         attributes.push_back({name, a.value});
       }
     }

@@ -224,6 +224,20 @@ TEST(GrantCache, TheKeyIsPolicyVerifiedIdentityServerWorkloadAndProviderVersion)
   other[0].attributes.emplace("sourceIp", trust::Attribute{"10.0.0.1", false, "context"});
   EXPECT_EQ(base, GrantCache::keyFor("p", other, "sw", "cp", 1))
       << "unverified context does not split the cache";
+  // A fresh token of the same workload shares the grant; a nested claim named like one does not.
+  other = ids;
+  other[0].attributes.emplace("oidc.iat", trust::Attribute{"1796061600", true, "token"});
+  other[0].attributes.emplace("oidc.exp", trust::Attribute{"1796065200", true, "token"});
+  other[0].attributes.emplace("oidc.jti", trust::Attribute{"a1", true, "token"});
+  auto fresher = other;
+  fresher[0].attributes["oidc.iat"].value = "1796061900";
+  fresher[0].attributes["oidc.exp"].value = "1796065500";
+  fresher[0].attributes["oidc.jti"].value = "b2";
+  EXPECT_EQ(GrantCache::keyFor("p", other, "sw", "cp", 1),
+            GrantCache::keyFor("p", fresher, "sw", "cp", 1));
+  EXPECT_EQ(base, GrantCache::keyFor("p", other, "sw", "cp", 1));
+  fresher[0].attributes.emplace("oidc.app.exp", trust::Attribute{"x", true, "token"});
+  EXPECT_NE(base, GrantCache::keyFor("p", fresher, "sw", "cp", 1));
   // No separator ambiguity.
   EXPECT_NE(GrantCache::keyFor("a", ids, "bc", "cp", 1),
             GrantCache::keyFor("ab", ids, "c", "cp", 1));
