@@ -1,5 +1,7 @@
 #include "crypto/digest.hpp"
 
+#include <stdexcept>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -38,6 +40,28 @@ Sha256Digest hmacSha256(std::span<const unsigned char> key, std::string_view dat
   return out;
 }
 
+Sha256Digest pbkdf2HmacSha256(std::string_view password, std::span<const unsigned char> salt,
+                              unsigned iterations) {
+  Sha256Digest out{};
+  static const unsigned char kEmpty = 0;
+  if (PKCS5_PBKDF2_HMAC(password.data(), static_cast<int>(password.size()),
+                        salt.empty() ? &kEmpty : salt.data(), static_cast<int>(salt.size()),
+                        static_cast<int>(iterations), EVP_sha256(), static_cast<int>(out.size()),
+                        out.data()) != 1) {
+    throw std::runtime_error("PKCS5_PBKDF2_HMAC failed");  // only on allocation failure
+  }
+  return out;
+}
+
+std::string md5Hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_md5(), nullptr) != 1) {
+    throw std::runtime_error("EVP_Digest(md5) failed");
+  }
+  return toHex(std::span<const unsigned char>(digest.data(), length));
+}
+
 bool constantTimeEquals(std::string_view a, std::string_view b) noexcept {
   if (a.size() != b.size()) {
     return false;
@@ -50,31 +74,48 @@ std::string fingerprint(std::string_view secret) {
   return "sha256:" + toHex(std::span(digest).first(6));
 }
 
-std::string base64UrlEncodeBytes(std::span<const unsigned char> bytes) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+namespace {
+constexpr char kBase64UrlAlphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+std::string base64WithAlphabet(std::span<const unsigned char> bytes, const char* alphabet,
+                               bool pad) {
   std::string out;
   out.reserve((bytes.size() * 4 + 2) / 3);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const unsigned v = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
-    out.push_back(kAlphabet[v & 63]);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[v & 63]);
   }
   const std::size_t rest = bytes.size() - i;
   if (rest == 1) {
     const unsigned v = bytes[i] << 16;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
   } else if (rest == 2) {
     const unsigned v = (bytes[i] << 16) | (bytes[i + 1] << 8);
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    out.push_back(kAlphabet[(v >> 6) & 63]);
+    out.push_back(alphabet[(v >> 18) & 63]);
+    out.push_back(alphabet[(v >> 12) & 63]);
+    out.push_back(alphabet[(v >> 6) & 63]);
+  }
+  if (pad) {
+    out.append((4 - out.size() % 4) % 4, '=');
   }
   return out;
+}
+}  // namespace
+
+std::string base64UrlEncodeBytes(std::span<const unsigned char> bytes) {
+  return base64WithAlphabet(bytes, kBase64UrlAlphabet, false);
+}
+
+std::string base64Encode(std::span<const unsigned char> bytes) {
+  return base64WithAlphabet(bytes, kBase64Alphabet, true);
 }
 
 }  // namespace tessera::crypto

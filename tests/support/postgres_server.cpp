@@ -31,7 +31,12 @@ int freeLoopbackPort() {
 }  // namespace
 
 PostgresServer& PostgresServer::shared() {
-  static PostgresServer server;
+  static PostgresServer server(false);
+  return server;
+}
+
+PostgresServer& PostgresServer::withPasswords() {
+  static PostgresServer server(true);
   return server;
 }
 
@@ -44,7 +49,7 @@ std::string PostgresServer::run(const std::string& command) const {
   return full;
 }
 
-PostgresServer::PostgresServer() {
+PostgresServer::PostgresServer(bool passwords) {
   const char* bin = std::getenv("TESSERA_PG_BIN");
   bin_ = bin ? bin : "/usr/lib/postgresql/15/bin";
   char tmpl[] = "/tmp/tessera-pg-XXXXXX";
@@ -62,6 +67,13 @@ PostgresServer::PostgresServer() {
   }
   port_ = freeLoopbackPort();
   run(bin_ + "/initdb -D " + dir_ + "/data -U tessera -A trust --no-sync -E UTF8");
+  if (passwords) {
+    // The role md5_user answers md5 (PostgreSQL 15 has no patterns here); every other TCP
+    // login SCRAM-SHA-256.
+    run("sh -c 'printf \"local all all trust\\nhost all md5_user 127.0.0.1/32 md5\\n"
+        "host all all 127.0.0.1/32 scram-sha-256\\n\" > " +
+        dir_ + "/data/pg_hba.conf'");
+  }
   run(bin_ + "/pg_ctl -D " + dir_ + "/data -l " + dir_ + "/server.log -w -t 30 -o \"-p " +
       std::to_string(port_) + " -k " + dir_ +
       " -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50\" start");
@@ -73,6 +85,21 @@ PostgresServer::~PostgresServer() {
   (void)std::system(stop.c_str());
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);
+}
+
+void PostgresServer::createRole(const std::string& name, const std::string& password, bool md5) {
+  auto admin = store::PostgresDb::connect("host=" + dir_ + " port=" + std::to_string(port_) +
+                                          " user=tessera dbname=postgres");
+  if (!admin) {
+    throw std::runtime_error(admin.error().describe());
+  }
+  const std::string encryption = md5 ? "md5" : "scram-sha-256";
+  for (const std::string& sql : {"SET password_encryption = '" + encryption + "'",
+                                 "CREATE ROLE " + name + " LOGIN PASSWORD '" + password + "'"}) {
+    if (auto r = (*admin)->exec(sql); !r) {
+      throw std::runtime_error(r.error().describe());
+    }
+  }
 }
 
 std::string PostgresServer::createDatabase() {

@@ -11,6 +11,12 @@ class PostgresServer {
  public:
   // Started on first use; throws std::runtime_error (failing the test) if it cannot start.
   static PostgresServer& shared();
+  // A second server whose TCP connections must authenticate: md5 for the role "md5_user",
+  // scram-sha-256 for every other. Local (Unix socket) connections stay trusted for set-up.
+  static PostgresServer& withPasswords();
+
+  // A login role with a password (stored as md5 when `md5`, else as a SCRAM verifier).
+  void createRole(const std::string& name, const std::string& password, bool md5 = false);
 
   // A new, empty database on the server, and a connection string for it.
   std::string createDatabase();
@@ -21,7 +27,7 @@ class PostgresServer {
   PostgresServer& operator=(const PostgresServer&) = delete;
 
  private:
-  PostgresServer();
+  explicit PostgresServer(bool passwords);
   std::string run(const std::string& command) const;  // as the server's user
   std::string dir_;
   std::string bin_;

@@ -28,6 +28,36 @@ TEST(Digest, HmacSha256Rfc4231) {
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+// RFC 7914 section 11's PBKDF2-HMAC-SHA256 vector (first 32 bytes), and the 4096-round one
+// SCRAM-SHA-256 uses by default.
+TEST(Digest, Pbkdf2HmacSha256) {
+  const std::string salt = "salt";
+  const auto bytes = std::span(reinterpret_cast<const unsigned char*>(salt.data()), salt.size());
+  EXPECT_EQ(toHex(pbkdf2HmacSha256("passwd", bytes, 1)),
+            "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc");
+  EXPECT_EQ(toHex(pbkdf2HmacSha256("password", bytes, 4096)),
+            "c5e478d59288c841aa530db6845c4c8d962893a001ce4e11a4963873aa98134a");
+}
+
+TEST(Digest, Md5HexRfc1321) {
+  EXPECT_EQ(md5Hex(""), "d41d8cd98f00b204e9800998ecf8427e");
+  EXPECT_EQ(md5Hex("The quick brown fox jumps over the lazy dog"),
+            "9e107d9d372bb6826bd81d3542a419d6");
+}
+
+TEST(Digest, Base64EncodeIsRfc4648WithPadding) {
+  const auto encode = [](std::string_view text) {
+    return base64Encode(
+        std::span(reinterpret_cast<const unsigned char*>(text.data()), text.size()));
+  };
+  EXPECT_EQ(encode(""), "");
+  EXPECT_EQ(encode("f"), "Zg==");
+  EXPECT_EQ(encode("fo"), "Zm8=");
+  EXPECT_EQ(encode("foo"), "Zm9v");
+  EXPECT_EQ(encode("foobar"), "Zm9vYmFy");
+  EXPECT_EQ(encode("\xfb\xff"), "+/8=");
+}
+
 TEST(Digest, ConstantTimeEquals) {
   EXPECT_TRUE(constantTimeEquals("secret", "secret"));
   EXPECT_FALSE(constantTimeEquals("secret", "secreT"));
