@@ -13,6 +13,12 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name,
   if (type == "aws-sts") {
     return makeAwsStsProvider(std::move(name));
   }
+  if (type == "gcp-workload-identity") {
+    return makeGcpWorkloadIdentityProvider(std::move(name));
+  }
+  if (type == "azure-entra-federation") {
+    return makeAzureEntraFederationProvider(std::move(name));
+  }
   return nullptr;
 }
 

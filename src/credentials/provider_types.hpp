@@ -1,5 +1,6 @@
-// The credential provider types (one file each: oidc-id-token, static-secret, aws-sts) and the one
-// switch that makes them. Internal to src/credentials.
+// The credential provider types (one file each: oidc-id-token, static-secret, aws-sts,
+// gcp-workload-identity, azure-entra-federation) and the one switch that makes them. Internal to
+// src/credentials.
 #pragma once
 
 #include <memory>
@@ -16,5 +17,7 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name, std
 std::unique_ptr<CredentialProvider> makeOidcIdTokenProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeStaticSecretProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeAwsStsProvider(std::string name);
+std::unique_ptr<CredentialProvider> makeGcpWorkloadIdentityProvider(std::string name);
+std::unique_ptr<CredentialProvider> makeAzureEntraFederationProvider(std::string name);
 
 }  // namespace tessera::credentials
