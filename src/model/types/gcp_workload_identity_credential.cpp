@@ -46,7 +46,10 @@ Schema gcpWorkloadIdentityCredentialSchema() {
           optionalField("scopes", Schema::array(Schema::string().length(1, 512),
                                                 "OAuth scopes (default cloud-platform).")
                                       .items(1, 32)),
-          optionalField("lifetimeSeconds", Schema::integer().range(1, 3600)),
+          optionalField("lifetimeSeconds",
+                        Schema::integer("Lifetime of the service account token (needs "
+                                        "serviceAccount; default 3600).")
+                            .range(1, 3600)),
           optionalField("endpoint", fetchUrlSchema("Google STS token endpoint (default "
                                                    "https://sts.googleapis.com/v1/token).")),
           optionalField("iamCredentialsEndpoint",
