@@ -21,21 +21,18 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "standins"))
 import standin_common as common  # noqa: E402
-from standin_testing import LocalIssuer, StandIn  # noqa: E402
-from hub_under_test import OPENER, Hub, obj  # noqa: E402
+from standin_testing import StandIn  # noqa: E402
+from hub_under_test import OPENER, GrantTest, obj  # noqa: E402
 
 TENANT = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
 CLIENT = "97e0a5b7-d745-40b6-94fe-5f77d35c6e05"
 RESOURCE = "https://management.azure.com"
 
 
-class AzureEntraFederationGrant(unittest.TestCase):
+class AzureEntraFederationGrant(GrantTest):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = LocalIssuer()  # stands in for the workloads' identity issuer
-        cls.addClassCleanup(cls.cluster.close)
-        cls.hub = Hub()
-        cls.addClassCleanup(cls.hub.stop)
+        super().setUpClass()
         config = {"tenants": {TENANT: {"domains": ["contoso.onmicrosoft.com"], "apps": {CLIENT: {
             "roles": ["Deployments.Write"],
             "federatedIdentityCredentials": [{
@@ -51,36 +48,16 @@ class AzureEntraFederationGrant(unittest.TestCase):
                 {"type": "azure-entra-federation", "tenantId": TENANT, "clientId": CLIENT,
                  "scope": RESOURCE + "/.default", "authorityHost": cls.entra.url}, **spec))
 
-        def target(name, host):
-            return obj("ServerWorkload", name, {"host": host, "port": 443, "protocol": "http",
-                                                "authentication": {"method": "bearer"}})
-
-        def policy(name, provider, server):
-            return obj("AccessPolicy", name, {
-                "clientWorkloads": ["sales-analytics", "billing"],
-                "trustProviders": {"match": "any", "names": ["cluster"]},
-                "credentialProvider": provider, "serverWorkload": server})
-
-        cls.hub.apply([
-            obj("TrustProvider", "cluster", {"type": "oidc", "issuer": cls.cluster.url,
-                                             "audiences": ["tessera"]}),
-            obj("ClientWorkload", "sales-analytics",
-                {"match": {"attribute": "oidc.sub", "equals": "pod/sales-analytics"}}),
-            obj("ClientWorkload", "billing",
-                {"match": {"attribute": "oidc.sub", "equals": "pod/billing"}}),
-            target("arm", "management.azure.com"),
-            target("arm-by-domain", "arm.contoso.example"),
-            target("arm-other-audience", "arm.other.example"),
+        cls.hub.apply(cls.workloads() + [
+            cls.server("arm", "management.azure.com"),
+            cls.server("arm-by-domain", "arm.contoso.example"),
+            cls.server("arm-other-audience", "arm.other.example"),
             entra("deployer"),
             entra("deployer-by-domain", tenantId="contoso.onmicrosoft.com"),
             entra("other-audience", audience="api://other-exchange"),
-            policy("sales-to-arm", "deployer", "arm"),
-            policy("sales-to-arm-by-domain", "deployer-by-domain", "arm-by-domain"),
-            policy("sales-to-arm-other-audience", "other-audience", "arm-other-audience")])
-
-    def access(self, sub, host):
-        pod_token = self.cluster.sign(self.cluster.claims(sub, "tessera"))
-        return self.hub.access(pod_token, host)
+            cls.policy("sales-to-arm", "deployer", "arm"),
+            cls.policy("sales-to-arm-by-domain", "deployer-by-domain", "arm-by-domain"),
+            cls.policy("sales-to-arm-other-audience", "other-audience", "arm-other-audience")])
 
     def entra_claims(self, token):
         """The claims of an access token the stand-in issued, its signature verified."""
@@ -89,12 +66,6 @@ class AzureEntraFederationGrant(unittest.TestCase):
             keys = json.loads(r.read())["keys"]
         common.verify_signature(header, signing_input, signature, keys, ("RS256",))
         return claims
-
-    def assert_refused(self, decision, upstream_code):
-        self.assertEqual(decision["outcome"], "error", decision)
-        self.assertEqual(decision["reasonCode"], "ProviderError")
-        self.assertIn(upstream_code, decision["reason"])
-        self.assertNotIn("grant", decision)
 
     def test_the_grant_is_the_access_token_entra_issued_and_is_cached(self):
         decision = self.access("pod/sales-analytics", "management.azure.com")
@@ -119,7 +90,6 @@ class AzureEntraFederationGrant(unittest.TestCase):
 
     def test_a_workload_without_a_federated_credential_gets_aadsts70021(self):
         self.assert_refused(self.access("pod/billing", "management.azure.com"), "AADSTS70021")
-        self.assertNotIn("eyJ", self.hub.log_text(), "no token in the hub's log")
 
     def test_an_audience_the_app_does_not_expect_gets_aadsts700212(self):
         self.assert_refused(self.access("pod/sales-analytics", "arm.other.example"),

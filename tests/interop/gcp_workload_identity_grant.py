@@ -22,8 +22,8 @@ import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "standins"))
-from standin_testing import LocalIssuer, StandIn  # noqa: E402
-from hub_under_test import OPENER, Hub, obj  # noqa: E402
+from standin_testing import StandIn  # noqa: E402
+from hub_under_test import OPENER, GrantTest, obj  # noqa: E402
 
 PROJECT = "123456789"
 POOL = "tessera-pool"
@@ -31,13 +31,10 @@ SA = "reports-reader@sales.iam.gserviceaccount.com"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 
 
-class GcpWorkloadIdentityGrant(unittest.TestCase):
+class GcpWorkloadIdentityGrant(GrantTest):
     @classmethod
     def setUpClass(cls):
-        cls.cluster = LocalIssuer()  # stands in for the workloads' identity issuer
-        cls.addClassCleanup(cls.cluster.close)
-        cls.hub = Hub()
-        cls.addClassCleanup(cls.hub.stop)
+        super().setUpClass()
         principal = (f"principal://iam.googleapis.com/projects/{PROJECT}/locations/global/"
                      f"workloadIdentityPools/{POOL}/subject/sales-analytics")
         config = {"projectNumber": PROJECT, "providers": [
@@ -55,48 +52,22 @@ class GcpWorkloadIdentityGrant(unittest.TestCase):
                  "endpoint": cls.gcp.url + "/v1/token", "iamCredentialsEndpoint": cls.gcp.url},
                 **spec))
 
-        def target(name, host):
-            return obj("ServerWorkload", name, {"host": host, "port": 443, "protocol": "http",
-                                                "authentication": {"method": "bearer"}})
-
-        def policy(name, provider, server):
-            return obj("AccessPolicy", name, {
-                "clientWorkloads": ["sales-analytics", "billing"],
-                "trustProviders": {"match": "any", "names": ["cluster"]},
-                "credentialProvider": provider, "serverWorkload": server})
-
-        cls.hub.apply([
-            obj("TrustProvider", "cluster", {"type": "oidc", "issuer": cls.cluster.url,
-                                             "audiences": ["tessera"]}),
-            obj("ClientWorkload", "sales-analytics",
-                {"match": {"attribute": "oidc.sub", "equals": "pod/sales-analytics"}}),
-            obj("ClientWorkload", "billing",
-                {"match": {"attribute": "oidc.sub", "equals": "pod/billing"}}),
-            target("storage", "storage.googleapis.com"),
-            target("bigquery", "bigquery.googleapis.com"),
-            target("pubsub", "pubsub.googleapis.com"),
+        cls.hub.apply(cls.workloads() + [
+            cls.server("storage", "storage.googleapis.com"),
+            cls.server("bigquery", "bigquery.googleapis.com"),
+            cls.server("pubsub", "pubsub.googleapis.com"),
             google("reports-reader", providerId="tessera-hub", serviceAccount=SA,
                    lifetimeSeconds=1200),
             google("federated", providerId="tessera-hub"),
             google("strict", providerId="strict"),
-            policy("sales-to-storage", "reports-reader", "storage"),
-            policy("sales-to-bigquery", "federated", "bigquery"),
-            policy("sales-to-pubsub", "strict", "pubsub")])
-
-    def access(self, sub, host):
-        pod_token = self.cluster.sign(self.cluster.claims(sub, "tessera"))
-        return self.hub.access(pod_token, host)
+            cls.policy("sales-to-storage", "reports-reader", "storage"),
+            cls.policy("sales-to-bigquery", "federated", "bigquery"),
+            cls.policy("sales-to-pubsub", "strict", "pubsub")])
 
     def tokeninfo(self, token):
         url = self.gcp.url + "/tokeninfo?" + urllib.parse.urlencode({"access_token": token})
         with OPENER.open(url, timeout=30) as r:
             return json.loads(r.read())
-
-    def assert_refused(self, decision, upstream_code):
-        self.assertEqual(decision["outcome"], "error", decision)
-        self.assertEqual(decision["reasonCode"], "ProviderError")
-        self.assertIn(upstream_code, decision["reason"])
-        self.assertNotIn("grant", decision)
 
     def test_impersonation_yields_the_service_account_token_and_is_cached(self):
         decision = self.access("pod/sales-analytics", "storage.googleapis.com")
@@ -130,7 +101,6 @@ class GcpWorkloadIdentityGrant(unittest.TestCase):
     def test_a_workload_the_service_account_does_not_admit_gets_iam_permission_denied(self):
         decision = self.access("pod/billing", "storage.googleapis.com")
         self.assert_refused(decision, "PERMISSION_DENIED")
-        self.assertNotIn("eyJ", self.hub.log_text(), "no token in the hub's log")
 
 
 if __name__ == "__main__":

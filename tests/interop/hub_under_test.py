@@ -1,16 +1,24 @@
 """`tessera hub` for the credential provider interop tests: started with a hub.yaml (sqlite
 store, key encryption key) on a free loopback port in a temporary directory, admin and edge
 tokens from `tessera admin token create`, objects applied through POST /v1/apply, decisions
-through POST /v1/access with a token from a LocalIssuer. Environment: TESSERA_BIN."""
+through POST /v1/access with a token from a LocalIssuer (the workloads' identity issuer).
+GrantTest holds what the tests share: the client workloads "sales-analytics" and "billing"
+(oidc.sub pod/<name>) and the checks of a decision. Environment: TESSERA_BIN."""
 import base64
 import json
 import os
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "standins"))
+from standin_testing import LocalIssuer  # noqa: E402
 
 TESSERA = os.environ["TESSERA_BIN"]
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -95,3 +103,50 @@ class Hub:
         self.log.flush()
         with open(self.log_path) as f:
             return f.read()
+
+
+class GrantTest(unittest.TestCase):
+    """A hub (not yet started: stand-ins must learn its URL first) and a workload issuer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.cluster = LocalIssuer()
+        cls.addClassCleanup(cls.cluster.close)
+        cls.hub = Hub()
+        cls.addClassCleanup(cls.hub.stop)
+
+    @classmethod
+    def workloads(cls):
+        """The trust provider "cluster" and the client workloads sales-analytics and billing."""
+        return [obj("TrustProvider", "cluster", {"type": "oidc", "issuer": cls.cluster.url,
+                                                 "audiences": ["tessera"]}),
+                obj("ClientWorkload", "sales-analytics",
+                    {"match": {"attribute": "oidc.sub", "equals": "pod/sales-analytics"}}),
+                obj("ClientWorkload", "billing",
+                    {"match": {"attribute": "oidc.sub", "equals": "pod/billing"}})]
+
+    @staticmethod
+    def server(name, host, method="bearer"):
+        return obj("ServerWorkload", name, {"host": host, "port": 443, "protocol": "http",
+                                            "authentication": {"method": method}})
+
+    @staticmethod
+    def policy(name, provider, server):
+        """Both client workloads, through "cluster", to `server` with `provider`."""
+        return obj("AccessPolicy", name, {
+            "clientWorkloads": ["sales-analytics", "billing"],
+            "trustProviders": {"match": "any", "names": ["cluster"]},
+            "credentialProvider": provider, "serverWorkload": server})
+
+    def access(self, sub, host):
+        pod_token = self.cluster.sign(self.cluster.claims(sub, "tessera"))
+        return self.hub.access(pod_token, host)
+
+    def assert_refused(self, decision, upstream_code):
+        """An `error` decision naming the upstream's error code, without a grant, and no token
+        in the hub's log."""
+        self.assertEqual(decision["outcome"], "error", decision)
+        self.assertEqual(decision["reasonCode"], "ProviderError")
+        self.assertIn(upstream_code, decision["reason"])
+        self.assertNotIn("grant", decision)
+        self.assertNotIn("eyJ", self.hub.log_text(), "no token in the hub's log")
