@@ -27,17 +27,12 @@ class AwsStsProvider final : public CredentialProvider {
   boost::asio::awaitable<Result<Credential>> issue(GrantRequest request) const override {
     // The client workload is what the hub vouches for, and what a role's trust policy names
     // (<issuer>:sub); the session name carries the verified subject for CloudTrail.
-    const std::string subject =
-        request.clientWorkload.empty() ? request.subject : request.clientWorkload;
-    auto claims = awsWebIdentityTokenClaims(services_->issuer, subject, request.now,
-                                            kWebIdentityTokenLifetime);
-    if (!claims) {
-      co_return claims.error();
-    }
-    auto token = services_->sign("RS256", *claims);
+    const std::string subject = workloadSubject(request);
+    auto token = signAsHub(awsWebIdentityTokenClaims(services_->issuer, subject, request.now,
+                                                     kWebIdentityTokenLifetime),
+                           "the web identity token");
     if (!token) {
-      co_return Error{token.error().code,
-                      "the hub could not sign the web identity token: " + token.error().message};
+      co_return token.error();
     }
     AssumeRoleWithWebIdentityRequest call;
     call.endpoint = endpoint_;

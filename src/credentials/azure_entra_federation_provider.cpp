@@ -30,17 +30,12 @@ class AzureEntraFederationProvider final : public CredentialProvider {
   boost::asio::awaitable<Result<Credential>> issue(GrantRequest request) const override {
     // The client workload is what the hub vouches for, and what the app's federated identity
     // credential names as its subject.
-    const std::string subject =
-        request.clientWorkload.empty() ? request.subject : request.clientWorkload;
-    auto claims = entraAssertionClaims(services_->issuer, subject, crypto::randomToken(16),
-                                       request.now, kAssertionLifetime, audience_);
-    if (!claims) {
-      co_return claims.error();
-    }
-    auto assertion = services_->sign("RS256", *claims);
+    auto assertion = signAsHub(
+        entraAssertionClaims(services_->issuer, workloadSubject(request), crypto::randomToken(16),
+                             request.now, kAssertionLifetime, audience_),
+        "the client assertion");
     if (!assertion) {
-      co_return Error{assertion.error().code,
-                      "the hub could not sign the client assertion: " + assertion.error().message};
+      co_return assertion.error();
     }
     auto built = buildRequest(std::move(*assertion));
     if (!built) {

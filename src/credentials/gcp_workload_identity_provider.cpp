@@ -31,17 +31,12 @@ class GcpWorkloadIdentityProvider final : public CredentialProvider {
   boost::asio::awaitable<Result<Credential>> issue(GrantRequest request) const override {
     // The client workload is what the hub vouches for: google.subject, which the service
     // account's IAM binding names (principal://.../subject/<workload>).
-    const std::string subject =
-        request.clientWorkload.empty() ? request.subject : request.clientWorkload;
-    auto claims = gcpSubjectTokenClaims(services_->issuer, subject, subjectTokenAudience_,
-                                        request.now, kSubjectTokenLifetime);
-    if (!claims) {
-      co_return claims.error();
-    }
-    auto token = services_->sign("RS256", *claims);
+    auto token =
+        signAsHub(gcpSubjectTokenClaims(services_->issuer, workloadSubject(request),
+                                        subjectTokenAudience_, request.now, kSubjectTokenLifetime),
+                  "the subject token");
     if (!token) {
-      co_return Error{token.error().code,
-                      "the hub could not sign the subject token: " + token.error().message};
+      co_return token.error();
     }
     GcpStsExchangeRequest exchange;
     exchange.endpoint = endpoint_;
