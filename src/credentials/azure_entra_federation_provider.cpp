@@ -19,8 +19,6 @@ namespace tessera::credentials {
 namespace {
 // The assertion only has to reach Entra: a few minutes of life is plenty.
 constexpr Seconds kAssertionLifetime{300};
-// When Entra leaves expires_in out (it does not), the grant is kept no longer than this.
-constexpr Seconds kAssumedTokenLifetime{300};
 
 class AzureEntraFederationProvider final : public CredentialProvider {
  public:
@@ -48,7 +46,7 @@ class AzureEntraFederationProvider final : public CredentialProvider {
       co_return Error{last.code, "client credentials grant for app " + clientId_ + " in tenant " +
                                      tenantId_ + ": " + last.message};
     }
-    co_return toCredential(*token, request.now);
+    co_return accessTokenCredential("azure", *token, request.now);
   }
 
  private:
@@ -80,16 +78,6 @@ class AzureEntraFederationProvider final : public CredentialProvider {
       return Error{ErrorCode::kConfigInvalid, "/spec/scope: " + built.error().message};
     }
     return {};
-  }
-
-  static Credential toCredential(const OAuthToken& token, SystemTime now) {
-    Credential credential;
-    credential.type = "azure";
-    credential.fields.emplace("accessToken", token.accessToken);
-    credential.fields.emplace("tokenType", token.tokenType.empty() ? "Bearer" : token.tokenType);
-    credential.issuedAt = now;
-    credential.expiresAt = token.expiresAt(now).value_or(now + kAssumedTokenLifetime);
-    return credential;
   }
 
   std::string authorityHost_;

@@ -19,9 +19,6 @@ namespace tessera::credentials {
 namespace {
 // The subject token only has to reach STS: a few minutes of life is plenty.
 constexpr Seconds kSubjectTokenLifetime{300};
-// When STS leaves expires_in out (it does only for Google access tokens as subjects), the grant
-// is kept no longer than this.
-constexpr Seconds kAssumedFederatedLifetime{300};
 
 class GcpWorkloadIdentityProvider final : public CredentialProvider {
  public:
@@ -55,7 +52,7 @@ class GcpWorkloadIdentityProvider final : public CredentialProvider {
                       "token exchange at Google STS for " + providerName_ + ": " + last.message};
     }
     if (serviceAccount_.empty()) {
-      co_return federatedCredential(*federated, request.now);
+      co_return accessTokenCredential("gcp", *federated, request.now);
     }
     GenerateAccessTokenRequest impersonation;
     impersonation.endpointBase = iamCredentialsEndpoint_;
@@ -120,16 +117,6 @@ class GcpWorkloadIdentityProvider final : public CredentialProvider {
       return Error{ErrorCode::kConfigInvalid, "/spec/scopes: must name at least one scope"};
     }
     return {};
-  }
-
-  static Credential federatedCredential(const OAuthToken& token, SystemTime now) {
-    Credential credential;
-    credential.type = "gcp";
-    credential.fields.emplace("accessToken", token.accessToken);
-    credential.fields.emplace("tokenType", token.tokenType.empty() ? "Bearer" : token.tokenType);
-    credential.issuedAt = now;
-    credential.expiresAt = token.expiresAt(now).value_or(now + kAssumedFederatedLifetime);
-    return credential;
   }
 
   Credential serviceAccountCredential(const GcpAccessToken& token, SystemTime now) const {

@@ -22,4 +22,14 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name,
   return nullptr;
 }
 
+Credential accessTokenCredential(std::string type, const OAuthToken& token, SystemTime now) {
+  Credential credential;
+  credential.type = std::move(type);
+  credential.fields.emplace("accessToken", token.accessToken);
+  credential.fields.emplace("tokenType", token.tokenType.empty() ? "Bearer" : token.tokenType);
+  credential.issuedAt = now;
+  credential.expiresAt = token.expiresAt(now).value_or(now + kAssumedAccessTokenLifetime);
+  return credential;
+}
+
 }  // namespace tessera::credentials

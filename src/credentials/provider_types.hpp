@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "credentials/credential_provider.hpp"
+#include "credentials/oauth_wire.hpp"
 
 namespace tessera::credentials {
 
@@ -19,5 +20,12 @@ std::unique_ptr<CredentialProvider> makeStaticSecretProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeAwsStsProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeGcpWorkloadIdentityProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeAzureEntraFederationProvider(std::string name);
+
+// When a token endpoint leaves expires_in out, the grant is kept no longer than this.
+inline constexpr Seconds kAssumedAccessTokenLifetime{300};
+
+// A token endpoint's access token as the grant's credential `type`: {accessToken, tokenType
+// (Bearer unless the answer says otherwise), expiresAt}.
+Credential accessTokenCredential(std::string type, const OAuthToken& token, SystemTime now);
 
 }  // namespace tessera::credentials
