@@ -14,15 +14,10 @@ neither gets a grant.
 Environment: TESSERA_BIN.
 """
 import json
-import os
-import sys
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "standins"))
-import standin_common as common  # noqa: E402
-from standin_testing import StandIn  # noqa: E402
-from hub_under_test import OPENER, GrantTest, obj  # noqa: E402
+from hub_under_test import OPENER, GrantTest, obj
+import standin_common as common  # tests/standins, on the path through hub_under_test
 
 TENANT = "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"
 CLIENT = "97e0a5b7-d745-40b6-94fe-5f77d35c6e05"
@@ -39,8 +34,7 @@ class AzureEntraFederationGrant(GrantTest):
                 "name": "tessera-hub", "issuer": cls.hub.url, "subject": "sales-analytics",
                 "audiences": ["api://AzureADTokenExchange"]}]}}}},
             "resources": [RESOURCE]}
-        cls.entra = StandIn("entra_token.py", "--config-json", json.dumps(config))
-        cls.addClassCleanup(cls.entra.stop)
+        cls.entra = cls.standin("entra_token.py", config)
         cls.hub.start()
 
         def entra(name, **spec):

@@ -15,15 +15,10 @@ IAM_PERMISSION_DENIED; neither gets a grant.
 Environment: TESSERA_BIN.
 """
 import json
-import os
-import sys
 import unittest
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(os.path.dirname(HERE), "standins"))
-from standin_testing import StandIn  # noqa: E402
-from hub_under_test import OPENER, GrantTest, obj  # noqa: E402
+from hub_under_test import OPENER, GrantTest, obj
 
 PROJECT = "123456789"
 POOL = "tessera-pool"
@@ -42,8 +37,7 @@ class GcpWorkloadIdentityGrant(GrantTest):
             {"pool": POOL, "provider": "strict", "issuerUri": cls.hub.url,
              "allowedAudiences": ["https://other.example"]}],
             "serviceAccounts": {SA: [principal]}}
-        cls.gcp = StandIn("gcp_sts_iam.py", "--config-json", json.dumps(config))
-        cls.addClassCleanup(cls.gcp.stop)
+        cls.gcp = cls.standin("gcp_sts_iam.py", config)
         cls.hub.start()
 
         def google(name, **spec):

@@ -18,7 +18,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "standins"))
-from standin_testing import LocalIssuer  # noqa: E402
+from standin_testing import LocalIssuer, StandIn  # noqa: E402
 
 TESSERA = os.environ["TESSERA_BIN"]
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -114,6 +114,13 @@ class GrantTest(unittest.TestCase):
         cls.addClassCleanup(cls.cluster.close)
         cls.hub = Hub()
         cls.addClassCleanup(cls.hub.stop)
+
+    @classmethod
+    def standin(cls, script, config):
+        """tests/standins/<script> configured with `config`, stopped after the class."""
+        process = StandIn(script, "--config-json", json.dumps(config))
+        cls.addClassCleanup(process.stop)
+        return process
 
     @classmethod
     def workloads(cls):
