@@ -2,13 +2,9 @@
 // The hub signs a short web identity token (iss = the hub issuer, aud = sts.amazonaws.com, RS256,
 // sub = the client workload) that the account's IAM OIDC provider for the hub trusts, and STS
 // answers with the role's session credentials. No AWS secret is stored anywhere.
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
 #include "credentials/aws_sts_wire.hpp"
 #include "credentials/provider_types.hpp"
-#include "credentials/upstream_response.hpp"
+#include "credentials/upstream_call.hpp"
 
 #if defined(__GNUC__) && !defined(__clang__)
 // GCC 12 at -O2: Boost.Asio coroutine frames' sized delete reported as mismatched (false
@@ -23,10 +19,6 @@ constexpr std::string_view kDefaultRegion = "us-east-1";
 constexpr std::int64_t kDefaultDurationSeconds = 3600;
 // The web identity token only has to reach STS: a few minutes of life is plenty.
 constexpr Seconds kWebIdentityTokenLifetime{300};
-// Attempts in all when AWS says retrying helps (throttling, IDPCommunicationError, 5xx), with
-// doubling delays from the first.
-constexpr int kMaxAttempts = 3;
-constexpr std::chrono::milliseconds kFirstRetryDelay{200};
 
 class AwsStsProvider final : public CredentialProvider {
  public:
@@ -35,17 +27,12 @@ class AwsStsProvider final : public CredentialProvider {
   boost::asio::awaitable<Result<Credential>> issue(GrantRequest request) const override {
     // The client workload is what the hub vouches for, and what a role's trust policy names
     // (<issuer>:sub); the session name carries the verified subject for CloudTrail.
-    const std::string subject =
-        request.clientWorkload.empty() ? request.subject : request.clientWorkload;
-    auto claims = awsWebIdentityTokenClaims(services_->issuer, subject, request.now,
-                                            kWebIdentityTokenLifetime);
-    if (!claims) {
-      co_return claims.error();
-    }
-    auto token = services_->sign("RS256", *claims);
+    const std::string subject = workloadSubject(request);
+    auto token = signAsHub(awsWebIdentityTokenClaims(services_->issuer, subject, request.now,
+                                                     kWebIdentityTokenLifetime),
+                           "the web identity token");
     if (!token) {
-      co_return Error{token.error().code,
-                      "the hub could not sign the web identity token: " + token.error().message};
+      co_return token.error();
     }
     AssumeRoleWithWebIdentityRequest call;
     call.endpoint = endpoint_;
@@ -59,29 +46,12 @@ class AwsStsProvider final : public CredentialProvider {
     if (!built) {
       co_return built.error();
     }
-    auto delay = kFirstRetryDelay;
-    Error last{ErrorCode::kUnavailable, "AWS STS was not called"};
-    for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
-      net::ClientRequest sts = *built;
-      sts.maxResponseBytes = kMaxUpstreamBodyBytes;
-      auto response = co_await services_->http->request(std::move(sts));
-      Result<AwsStsCredentials> credentials =
-          response
-              ? readAssumeRoleWithWebIdentityResponse(response->status, response->body)
-              : Result<AwsStsCredentials>(Error{
-                    ErrorCode::kUnavailable, "AWS STS at " + endpoint_ + " could not be reached: " +
-                                                 response.error().message});
-      if (credentials) {
-        co_return toCredential(*credentials, request.now);
-      }
-      last = credentials.error();
-      if (!retryHelps(last) || attempt == kMaxAttempts) {
-        break;
-      }
-      boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor, delay);
-      co_await pause.async_wait(boost::asio::use_awaitable);
-      delay *= 2;
+    auto credentials = co_await callUpstream<AwsStsCredentials>(
+        *services_->http, "AWS STS", std::move(*built), readAssumeRoleWithWebIdentityResponse);
+    if (credentials) {
+      co_return toCredential(*credentials, request.now);
     }
+    const Error& last = credentials.error();
     co_return Error{last.code, "AssumeRoleWithWebIdentity for " + roleArn_ + ": " + last.message};
   }
 

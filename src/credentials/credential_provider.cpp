@@ -57,6 +57,23 @@ GrantRequest makeGrantRequest(std::vector<trust::VerifiedIdentity> identities, s
   return r;
 }
 
+std::string CredentialProvider::workloadSubject(const GrantRequest& request) {
+  return request.clientWorkload.empty() ? request.subject : request.clientWorkload;
+}
+
+Result<std::string> CredentialProvider::signAsHub(const Result<nlohmann::json>& claims,
+                                                  std::string_view what) const {
+  if (!claims) {
+    return claims.error();
+  }
+  auto token = services_->sign("RS256", *claims);
+  if (!token) {
+    return Error{token.error().code,
+                 "the hub could not sign " + std::string(what) + ": " + token.error().message};
+  }
+  return token;
+}
+
 Result<std::unique_ptr<const CredentialProvider>> compileCredentialProvider(
     const model::ConfigObject& object, std::shared_ptr<const CredentialServices> services) {
   const std::string type = object.spec.value("type", "");

@@ -96,6 +96,14 @@ class CredentialProvider {
   // kInvalidArgument names the member.
   virtual Result<void> configure(const nlohmann::json& spec) = 0;
 
+  // For providers that present a hub-signed token upstream (aws-sts, gcp-workload-identity,
+  // azure-entra-federation): the identity the hub vouches for, i.e. the client workload's name,
+  // or the verified subject when the decision named no client workload.
+  static std::string workloadSubject(const GrantRequest& request);
+  // `claims` signed RS256 as the hub; the claims' own error, or one saying the hub could not
+  // sign `what` ("the web identity token").
+  Result<std::string> signAsHub(const Result<nlohmann::json>& claims, std::string_view what) const;
+
   std::shared_ptr<const CredentialServices> services_;
 
  private:

@@ -1,5 +1,6 @@
-// The credential provider types (one file each: oidc-id-token, static-secret, aws-sts) and the one
-// switch that makes them. Internal to src/credentials.
+// The credential provider types (one file each: oidc-id-token, static-secret, aws-sts,
+// gcp-workload-identity, azure-entra-federation) and the one switch that makes them. Internal to
+// src/credentials.
 #pragma once
 
 #include <memory>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "credentials/credential_provider.hpp"
+#include "credentials/oauth_wire.hpp"
 
 namespace tessera::credentials {
 
@@ -16,5 +18,14 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name, std
 std::unique_ptr<CredentialProvider> makeOidcIdTokenProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeStaticSecretProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeAwsStsProvider(std::string name);
+std::unique_ptr<CredentialProvider> makeGcpWorkloadIdentityProvider(std::string name);
+std::unique_ptr<CredentialProvider> makeAzureEntraFederationProvider(std::string name);
+
+// When a token endpoint leaves expires_in out, the grant is kept no longer than this.
+inline constexpr Seconds kAssumedAccessTokenLifetime{300};
+
+// A token endpoint's access token as the grant's credential `type`: {accessToken, tokenType
+// (Bearer unless the answer says otherwise), expiresAt}.
+Credential accessTokenCredential(std::string type, const OAuthToken& token, SystemTime now);
 
 }  // namespace tessera::credentials

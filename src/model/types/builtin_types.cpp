@@ -24,6 +24,10 @@ void registerBuiltinSpecs(SpecRegistry& registry) {
   registry.addType(Kind::kCredentialProvider, "static-secret", staticSecretCredentialSchema());
   registry.addType(Kind::kCredentialProvider, "oidc-id-token", oidcIdTokenCredentialSchema());
   registry.addType(Kind::kCredentialProvider, "aws-sts", awsStsCredentialSchema());
+  registry.addType(Kind::kCredentialProvider, "gcp-workload-identity",
+                   gcpWorkloadIdentityCredentialSchema());
+  registry.addType(Kind::kCredentialProvider, "azure-entra-federation",
+                   azureEntraFederationCredentialSchema());
 }
 
 }  // namespace tessera::model

@@ -32,5 +32,7 @@ Schema networkConditionSchema();
 Schema staticSecretCredentialSchema();
 Schema oidcIdTokenCredentialSchema();
 Schema awsStsCredentialSchema();
+Schema gcpWorkloadIdentityCredentialSchema();
+Schema azureEntraFederationCredentialSchema();
 
 }  // namespace tessera::model

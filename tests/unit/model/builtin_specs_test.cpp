@@ -495,8 +495,8 @@ TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", "weather"}}), "/spec/type",
                   "unknown AccessCondition type 'weather'; one of geoip, network, time");
   expectOnlyError(specErrors(Kind::kCredentialProvider, {{"type", "vault"}}), "/spec/type",
-                  "unknown CredentialProvider type 'vault'; one of aws-sts, oidc-id-token, "
-                  "static-secret");
+                  "unknown CredentialProvider type 'vault'; one of aws-sts, "
+                  "azure-entra-federation, gcp-workload-identity, oidc-id-token, static-secret");
 }
 
 TEST(ModelTypedSpecs, MissingOrNonStringType) {
@@ -741,6 +741,65 @@ TEST(ModelAwsStsSpec, DurationRangeAndEndpoint) {
   EXPECT_TRUE(credentialErrors(spec).empty());
 }
 
+json gcpWorkloadIdentity() {
+  return {{"type", "gcp-workload-identity"},
+          {"projectNumber", "123456789"},
+          {"poolId", "tessera-pool"},
+          {"providerId", "hub"}};
+}
+
+TEST(ModelGcpWorkloadIdentitySpec, PoolProviderAndServiceAccount) {
+  json spec = gcpWorkloadIdentity();
+  spec["providerId"] = "tessera-hub";
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  expectOnlyError(credentialErrors(gcpWorkloadIdentity()), "/spec/providerId",
+                  "must be 4-32 characters of a-z, 0-9 and '-'");
+  spec["projectNumber"] = "my-project";
+  expectOnlyError(credentialErrors(spec), "/spec/projectNumber", "must be the project NUMBER");
+  spec["projectNumber"] = "123456789";
+  spec["poolId"] = "Tessera_Pool";
+  expectOnlyError(credentialErrors(spec), "/spec/poolId", "must be 4-32 characters");
+  spec["poolId"] = "tessera-pool";
+  spec["serviceAccount"] = "reader@proj.iam.gserviceaccount.com";
+  spec["lifetimeSeconds"] = 3600;
+  spec["scopes"] = {"https://www.googleapis.com/auth/devstorage.read_only"};
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["lifetimeSeconds"] = 3601;
+  expectOnlyError(credentialErrors(spec), "/spec/lifetimeSeconds", "must be at most 3600");
+  spec.erase("lifetimeSeconds");
+  spec["serviceAccount"] = "reader";
+  expectOnlyError(credentialErrors(spec), "/spec/serviceAccount",
+                  "must be a service account email");
+  spec.erase("serviceAccount");
+  spec["endpoint"] = "http://sts.googleapis.com/v1/token";
+  expectOnlyError(credentialErrors(spec), "/spec/endpoint", "must use https");
+  expectOnlyError(
+      credentialErrors(
+          {{"type", "gcp-workload-identity"}, {"projectNumber", "1"}, {"poolId", "pool"}}),
+      "/spec/providerId", "is required");
+}
+
+json azureEntraFederation() {
+  return {{"type", "azure-entra-federation"},
+          {"tenantId", "8eaef023-2b34-4da1-9baa-8bc8c9d6a490"},
+          {"clientId", "97e0a5b7-d745-40b6-94fe-5f77d35c6e05"},
+          {"scope", "https://management.azure.com/.default"}};
+}
+
+TEST(ModelAzureEntraFederationSpec, ScopeAndAuthority) {
+  json spec = azureEntraFederation();
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["scope"] = "https://management.azure.com/user_impersonation";
+  expectOnlyError(credentialErrors(spec), "/spec/scope", "must be one scope ending in /.default");
+  spec = azureEntraFederation();
+  spec["authorityHost"] = "http://login.microsoftonline.com";
+  expectOnlyError(credentialErrors(spec), "/spec/authorityHost", "must use https");
+  spec["authorityHost"] = "http://127.0.0.1:8080";
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec.erase("clientId");
+  expectOnlyError(credentialErrors(spec), "/spec/clientId", "is required");
+}
+
 // ---- SpecRegistry ----
 
 TEST(ModelSpecRegistry, TypedKinds) {
@@ -761,7 +820,8 @@ TEST(ModelSpecRegistry, TypeNamesAreSorted) {
   EXPECT_EQ(r.typeNames(Kind::kAccessCondition),
             (std::vector<std::string>{"geoip", "network", "time"}));
   EXPECT_EQ(r.typeNames(Kind::kCredentialProvider),
-            (std::vector<std::string>{"aws-sts", "oidc-id-token", "static-secret"}));
+            (std::vector<std::string>{"aws-sts", "azure-entra-federation", "gcp-workload-identity",
+                                      "oidc-id-token", "static-secret"}));
   EXPECT_TRUE(r.typeNames(Kind::kServerWorkload).empty());
 }
 
@@ -819,8 +879,10 @@ TEST(ModelSpecRegistry, SpecJsonSchemas) {
   EXPECT_EQ(trust["oneOf"][4]["required"], json::array({"type", "audiences"}));
   EXPECT_EQ(trust["oneOf"][7]["required"], json::array({"type", "issuer", "audiences"}));
   const json credential = r.specJsonSchema(Kind::kCredentialProvider);
-  ASSERT_EQ(credential["oneOf"].size(), 3u);
-  const json& staticSecret = credential["oneOf"][2];
+  ASSERT_EQ(credential["oneOf"].size(), 5u);
+  EXPECT_EQ(credential["oneOf"][2]["required"],
+            json::array({"type", "projectNumber", "poolId", "providerId"}));
+  const json& staticSecret = credential["oneOf"][4];
   EXPECT_EQ(staticSecret["properties"]["type"]["enum"], json::array({"static-secret"}));
   EXPECT_EQ(staticSecret["properties"]["value"]["writeOnly"], true);
   EXPECT_EQ(staticSecret["properties"]["password"]["writeOnly"], true);

@@ -1,0 +1,65 @@
+// Sending one request to a cloud's or an authorization server's endpoint on behalf of a credential
+// provider: the answer read by the provider's codec, and retried (up to three attempts, with
+// doubling delays) only while the codec's classification says retrying helps (retryHelps in
+// upstream_response.hpp). Called by the federated credential providers (aws-sts,
+// gcp-workload-identity, azure-entra-federation).
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "common/result.hpp"
+#include "credentials/upstream_response.hpp"
+#include "net/http_client.hpp"
+
+namespace tessera::credentials {
+
+// Attempts in all when the upstream says retrying helps (throttling, 5xx, its own "try again"
+// codes), with doubling delays from the first.
+inline constexpr int kMaxUpstreamAttempts = 3;
+inline constexpr std::chrono::milliseconds kFirstUpstreamRetryDelay{200};
+
+// A codec's reader of a whole answer: (HTTP status, body) -> the result or the classified error.
+template <typename T>
+using UpstreamReader = Result<T> (*)(int httpStatus, std::string_view body);
+
+// Sends `request` (its answer capped at kMaxUpstreamBodyBytes) and reads the answer with `read`;
+// an unreachable upstream is kUnavailable naming `service`. Returns the first success or the last
+// error. `http` must outlive the call.
+template <typename T>
+boost::asio::awaitable<Result<T>> callUpstream(net::HttpClient& http, std::string service,
+                                               net::ClientRequest request, UpstreamReader<T> read) {
+  request.maxResponseBytes = kMaxUpstreamBodyBytes;
+  auto delay = kFirstUpstreamRetryDelay;
+  Error last{ErrorCode::kUnavailable, service + " was not called"};
+  for (int attempt = 1; attempt <= kMaxUpstreamAttempts; ++attempt) {
+    net::ClientRequest copy = request;
+    auto response = co_await http.request(std::move(copy));
+    if (response) {
+      Result<T> answer = read(response->status, response->body);
+      if (answer) {
+        co_return answer;
+      }
+      last = answer.error();
+    } else {
+      last =
+          Error{ErrorCode::kUnavailable, service + " at " + request.url +
+                                             " could not be reached: " + response.error().message};
+    }
+    if (!retryHelps(last) || attempt == kMaxUpstreamAttempts) {
+      break;
+    }
+    boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor, delay);
+    co_await pause.async_wait(boost::asio::use_awaitable);
+    delay *= 2;
+  }
+  co_return last;
+}
+
+}  // namespace tessera::credentials
