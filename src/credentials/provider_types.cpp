@@ -13,6 +13,9 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name,
   if (type == "aws-sts") {
     return makeAwsStsProvider(std::move(name));
   }
+  if (type == "oauth-client-credentials") {
+    return makeOAuthClientCredentialsProvider(std::move(name));
+  }
   return nullptr;
 }
 

@@ -16,5 +16,6 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name, std
 std::unique_ptr<CredentialProvider> makeOidcIdTokenProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeStaticSecretProvider(std::string name);
 std::unique_ptr<CredentialProvider> makeAwsStsProvider(std::string name);
+std::unique_ptr<CredentialProvider> makeOAuthClientCredentialsProvider(std::string name);
 
 }  // namespace tessera::credentials

@@ -24,6 +24,8 @@ void registerBuiltinSpecs(SpecRegistry& registry) {
   registry.addType(Kind::kCredentialProvider, "static-secret", staticSecretCredentialSchema());
   registry.addType(Kind::kCredentialProvider, "oidc-id-token", oidcIdTokenCredentialSchema());
   registry.addType(Kind::kCredentialProvider, "aws-sts", awsStsCredentialSchema());
+  registry.addType(Kind::kCredentialProvider, "oauth-client-credentials",
+                   oauthClientCredentialsCredentialSchema());
 }
 
 }  // namespace tessera::model

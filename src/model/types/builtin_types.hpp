@@ -32,5 +32,6 @@ Schema networkConditionSchema();
 Schema staticSecretCredentialSchema();
 Schema oidcIdTokenCredentialSchema();
 Schema awsStsCredentialSchema();
+Schema oauthClientCredentialsCredentialSchema();
 
 }  // namespace tessera::model

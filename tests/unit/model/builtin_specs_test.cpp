@@ -495,8 +495,8 @@ TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
   expectOnlyError(specErrors(Kind::kAccessCondition, {{"type", "weather"}}), "/spec/type",
                   "unknown AccessCondition type 'weather'; one of geoip, network, time");
   expectOnlyError(specErrors(Kind::kCredentialProvider, {{"type", "vault"}}), "/spec/type",
-                  "unknown CredentialProvider type 'vault'; one of aws-sts, oidc-id-token, "
-                  "static-secret");
+                  "unknown CredentialProvider type 'vault'; one of aws-sts, "
+                  "oauth-client-credentials, oidc-id-token, static-secret");
 }
 
 TEST(ModelTypedSpecs, MissingOrNonStringType) {
@@ -741,6 +741,65 @@ TEST(ModelAwsStsSpec, DurationRangeAndEndpoint) {
   EXPECT_TRUE(credentialErrors(spec).empty());
 }
 
+json oauthClientCredentials() {
+  return {{"type", "oauth-client-credentials"},
+          {"tokenEndpoint", "https://as.example.com/oauth2/token"},
+          {"clientId", "tessera"},
+          {"clientSecret", "s"}};
+}
+
+TEST(ModelOAuthClientCredentialsSpec, EndpointOrIssuerAndClientAuthentication) {
+  EXPECT_TRUE(credentialErrors(oauthClientCredentials()).empty());
+  json spec = oauthClientCredentials();
+  spec["scopes"] = {"read", "write"};
+  spec["audience"] = "https://api.example.com";
+  spec["resource"] = "https://api.example.com/v1";
+  spec["extraParameters"] = {{"tenant", "acme"}};
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["scopes"] = {"read write"};
+  expectOnlyError(credentialErrors(spec), "/spec/scopes/0", "must not contain a space");
+  spec.erase("scopes");
+  spec["issuer"] = "https://as.example.com";
+  expectOnlyError(credentialErrors(spec), "/spec/tokenEndpoint",
+                  "give exactly one of tokenEndpoint and issuer");
+  spec.erase("tokenEndpoint");
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["issuer"] = "http://as.example.com";
+  expectOnlyError(credentialErrors(spec), "/spec/issuer", "must use https");
+
+  spec = oauthClientCredentials();
+  spec.erase("clientSecret");
+  expectOnlyError(credentialErrors(spec), "/spec/clientSecret",
+                  "is required for clientAuth client_secret_basic");
+  spec["clientAuth"] = "private_key_jwt";
+  spec["assertionAlgorithm"] = "ES256";
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["clientSecret"] = "s";
+  expectOnlyError(credentialErrors(spec), "/spec/clientSecret",
+                  "does not apply to clientAuth private_key_jwt");
+  spec = oauthClientCredentials();
+  spec["assertionAlgorithm"] = "RS256";
+  expectOnlyError(credentialErrors(spec), "/spec/assertionAlgorithm",
+                  "applies only to clientAuth private_key_jwt");
+  spec = oauthClientCredentials();
+  spec["clientAuth"] = "none";
+  expectOnlyError(credentialErrors(spec), "/spec/clientAuth", "must be one of");
+}
+
+TEST(ModelOAuthClientCredentialsSpec, ExtraParametersAreBoundedAndNotReserved) {
+  json spec = oauthClientCredentials();
+  for (const char* reserved : {"grant_type", "client_assertion", "resource", "audience"}) {
+    spec["extraParameters"] = {{reserved, "x"}};
+    expectOnlyError(credentialErrors(spec), std::string("/spec/extraParameters/") + reserved,
+                    "is reserved");
+  }
+  spec["extraParameters"] = json::object();
+  for (int i = 0; i < 17; ++i) {
+    spec["extraParameters"]["p" + std::to_string(i)] = "v";
+  }
+  expectOnlyError(credentialErrors(spec), "/spec/extraParameters", "must have at most 16 entries");
+}
+
 // ---- SpecRegistry ----
 
 TEST(ModelSpecRegistry, TypedKinds) {
@@ -761,7 +820,8 @@ TEST(ModelSpecRegistry, TypeNamesAreSorted) {
   EXPECT_EQ(r.typeNames(Kind::kAccessCondition),
             (std::vector<std::string>{"geoip", "network", "time"}));
   EXPECT_EQ(r.typeNames(Kind::kCredentialProvider),
-            (std::vector<std::string>{"aws-sts", "oidc-id-token", "static-secret"}));
+            (std::vector<std::string>{"aws-sts", "oauth-client-credentials", "oidc-id-token",
+                                      "static-secret"}));
   EXPECT_TRUE(r.typeNames(Kind::kServerWorkload).empty());
 }
 
