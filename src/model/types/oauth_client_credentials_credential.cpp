@@ -62,9 +62,11 @@ Schema oauthClientCredentialsCredentialSchema() {
                      Schema::string("audience parameter (RFC 8693 / vendors).").length(1, 1024)),
                  optionalField("resource",
                                Schema::string("resource parameter (RFC 8707).").length(1, 2048)),
-                 optionalField("extraParameters",
-                               Schema::stringMap("Further form parameters of the token request.")
-                                   .items(0, 16)),
+                 optionalField(
+                     "extraParameters",
+                     Schema::stringMap("Further form parameters of the token request (at most 16; "
+                                       "not the grant's own, audience or resource).")
+                         .items(0, 16)),
              },
              "An OAuth 2.0 access token by the client credentials grant.")
       .objectCheck([](const nlohmann::json& v, const std::string& pointer, FieldErrors& e) {

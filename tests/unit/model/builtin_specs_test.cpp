@@ -1,6 +1,7 @@
 // Every built-in kind spec and provider/condition type, validated through SpecRegistry::builtin().
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -879,15 +880,27 @@ TEST(ModelSpecRegistry, SpecJsonSchemas) {
   EXPECT_EQ(trust["oneOf"][4]["required"], json::array({"type", "audiences"}));
   EXPECT_EQ(trust["oneOf"][7]["required"], json::array({"type", "issuer", "audiences"}));
   const json credential = r.specJsonSchema(Kind::kCredentialProvider);
-  ASSERT_EQ(credential["oneOf"].size(), 3u);
-  const json& staticSecret = credential["oneOf"][2];
-  EXPECT_EQ(staticSecret["properties"]["type"]["enum"], json::array({"static-secret"}));
+  const auto credentialType = [&credential](const std::string& type) {
+    for (const auto& schema : credential["oneOf"]) {
+      if (schema["properties"]["type"]["enum"] == json::array({type})) {
+        return schema;
+      }
+    }
+    ADD_FAILURE() << "no schema for " << type;
+    return json::object();
+  };
+  ASSERT_EQ(credential["oneOf"].size(), r.typeNames(Kind::kCredentialProvider).size());
+  const json staticSecret = credentialType("static-secret");
   EXPECT_EQ(staticSecret["properties"]["value"]["writeOnly"], true);
   EXPECT_EQ(staticSecret["properties"]["password"]["writeOnly"], true);
   EXPECT_FALSE(staticSecret["properties"]["username"].contains("writeOnly"));
+  const json oauth = credentialType("oauth-client-credentials");
+  EXPECT_EQ(oauth["properties"]["clientSecret"]["writeOnly"], true);
+  EXPECT_FALSE(oauth["properties"]["clientId"].contains("writeOnly"));
 }
 
-TEST(ModelSpecRegistry, OnlyStaticSecretsHaveSecrets) {
+TEST(ModelSpecRegistry, OnlyTypesThatStoreSecretsHaveSecrets) {
+  const std::set<std::string> storing = {"static-secret", "oauth-client-credentials"};
   const auto& r = SpecRegistry::builtin();
   for (Kind k : kAllKinds) {
     if (!SpecRegistry::isTyped(k)) {
@@ -895,7 +908,7 @@ TEST(ModelSpecRegistry, OnlyStaticSecretsHaveSecrets) {
       continue;
     }
     for (const auto& type : r.typeNames(k)) {
-      EXPECT_EQ(r.schemaFor(k, {{"type", type}})->hasSecrets(), type == "static-secret") << type;
+      EXPECT_EQ(r.schemaFor(k, {{"type", type}})->hasSecrets(), storing.contains(type)) << type;
     }
   }
 }
