@@ -9,31 +9,18 @@
 //   secret is neither in GET of the object nor in the hub's log.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, rmSync, chmodSync, openSync, closeSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
+import { freePort, obj, startHub } from './hub_harness.mjs';
 
-const TESSERA = process.env.TESSERA_BIN;
-assert.ok(TESSERA, 'TESSERA_BIN must be set');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const RESOURCE = 'https://api.example.test';
 const BASIC_SECRET = randomBytes(24).toString('base64url');
 const POST_SECRET = randomBytes(24).toString('base64url');
 const WRONG_SECRET = randomBytes(24).toString('base64url');
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 // ---- The workloads' issuer (a Kubernetes-like OIDC issuer made with jose) -----------------------
 let issuerServer, issuerUrl, issuerKey;
@@ -57,25 +44,8 @@ let as, asServer, asUrl, asJwks;
 const assertions = [];  // the client assertions oidc-provider accepted: {claims, header, clientId}
 
 // ---- The hub ------------------------------------------------------------------------------------
-let dir, hub, hubUrl, hubLog, edgeToken, adminToken;
-
-function tessera(...args) {
-  return execFileSync(TESSERA, args, { encoding: 'utf8' }).trim();
-}
-
-async function call(path, token, body) {
-  const r = await fetch(hubUrl + path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-function obj(kind, name, spec) {
-  return { apiVersion: 'tessera.dev/v1', kind, metadata: { name }, spec };
-}
+let hub, hubUrl, edgeToken, adminToken;
+const call = (...args) => hub.call(...args);
 
 async function access(pod, host) {
   const body = {
@@ -98,6 +68,14 @@ async function verifyAccessToken(credential, clientId) {
   assert.equal(payload.client_id, clientId);
   assert.equal(payload.scope, 'read');
   return payload;
+}
+
+// An error decision with the authorization server's reason, and no grant.
+function assertRefused(d, reason) {
+  assert.equal(d.outcome, 'error', JSON.stringify(d));
+  assert.equal(d.reasonCode, 'ProviderError');
+  assert.match(d.reason, reason);
+  assert.equal(d.grant, undefined);
 }
 
 before(async () => {
@@ -123,33 +101,11 @@ before(async () => {
   await new Promise((r) => issuerServer.listen(issuerPort, '127.0.0.1', r));
 
   // The hub (its issuer URL is needed for the private_key_jwt clients' jwks_uri).
-  dir = mkdtempSync(join(tmpdir(), 'tessera-oauth-interop-'));
-  const port = await freePort();
-  hubUrl = `http://127.0.0.1:${port}`;
-  const kek = join(dir, 'kek');
-  writeFileSync(kek, randomBytes(32).toString('base64url'));
-  chmodSync(kek, 0o600);
-  const config = join(dir, 'hub.yaml');
-  writeFileSync(config, [
-    `issuer: ${hubUrl}`,
-    `server: {listen: "127.0.0.1:${port}"}`,
-    'store: {sqlite: {path: hub.db}}',
-    'keyEncryptionKey: {file: kek}',
-    'events: {file: events.jsonl}',
-    '',
-  ].join('\n'));
-  hubLog = join(dir, 'hub.log');
-  const logFd = openSync(hubLog, 'w');
-  hub = spawn(TESSERA, ['hub', '--config', config], { stdio: ['ignore', logFd, logFd] });
-  closeSync(logFd);
-  for (let i = 0; i < 100 && hub.exitCode === null; i++) {
-    try {
-      if ((await fetch(`${hubUrl}/readyz`)).status === 200) break;
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-  adminToken = tessera('admin', 'token', 'create', '--config', config, '--role', 'admin');
-  edgeToken = tessera('admin', 'token', 'create', '--config', config, '--role', 'edge');
+  hub = await startHub({ prefix: 'tessera-oauth-interop-', config: ['events: {file: events.jsonl}'],
+    logFile: 'hub.log' });
+  hubUrl = hub.url;
+  adminToken = hub.token('admin');
+  edgeToken = hub.token('edge');
   const discovery = await (await fetch(`${hubUrl}/.well-known/openid-configuration`)).json();
   assert.ok(discovery.jwks_uri, JSON.stringify(discovery));
 
@@ -243,14 +199,9 @@ before(async () => {
 });
 
 after(async () => {
-  if (hub && hub.exitCode === null) {
-    const exited = new Promise((r) => hub.once('exit', r));
-    hub.kill('SIGTERM');
-    await exited;
-  }
+  if (hub) await hub.stop();
   await new Promise((r) => (issuerServer ? issuerServer.close(r) : r()));
   await new Promise((r) => (asServer ? asServer.close(r) : r()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 test('private_key_jwt: oidc-provider accepts the hub-signed assertion (RS256 and ES256)', async () => {
@@ -273,11 +224,7 @@ test('private_key_jwt: oidc-provider accepts the hub-signed assertion (RS256 and
 });
 
 test('private_key_jwt to a server that does not trust the hub\'s keys: invalid_client', async () => {
-  const d = await access('untrusted', 'untrusted.api.example.test');
-  assert.equal(d.outcome, 'error', JSON.stringify(d));
-  assert.equal(d.reasonCode, 'ProviderError');
-  assert.match(d.reason, /invalid_client/);
-  assert.equal(d.grant, undefined);
+  assertRefused(await access('untrusted', 'untrusted.api.example.test'), /invalid_client/);
 });
 
 test('client_secret_basic and client_secret_post get an access token', async () => {
@@ -296,10 +243,7 @@ test('the token endpoint is discovered from the issuer', async () => {
 
 test('a wrong client secret is an error naming invalid_client, with no grant', async () => {
   const d = await access('wrong', 'wrong.api.example.test');
-  assert.equal(d.outcome, 'error', JSON.stringify(d));
-  assert.equal(d.reasonCode, 'ProviderError');
-  assert.match(d.reason, /invalid_client/);
-  assert.equal(d.grant, undefined);
+  assertRefused(d, /invalid_client/);
   assert.ok(!JSON.stringify(d).includes(WRONG_SECRET));
 });
 
@@ -313,7 +257,7 @@ test('client secrets are write-only and never logged', async () => {
   }
   const exported = await call('/v1/export', adminToken);
   assert.equal(exported.status, 200);
-  const log = readFileSync(hubLog, 'utf8') + readFileSync(join(dir, 'events.jsonl'), 'utf8');
+  const log = readFileSync(hub.logPath, 'utf8') + readFileSync(join(hub.dir, 'events.jsonl'), 'utf8');
   for (const secret of [BASIC_SECRET, POST_SECRET, WRONG_SECRET]) {
     assert.ok(!JSON.stringify(exported.body).includes(secret), 'not in the export');
     assert.ok(!log.includes(secret), 'not in the hub log or events');
