@@ -117,6 +117,11 @@ std::string clientSecretBasicAuthorization(std::string_view clientId, std::strin
   return "Basic " + base64Standard(formEncode(clientId) + ":" + formEncode(secret));
 }
 
+bool isClientCredentialsParameter(std::string_view name) noexcept {
+  return name.empty() || std::find(kReservedParameters.begin(), kReservedParameters.end(), name) !=
+                             kReservedParameters.end();
+}
+
 Result<net::ClientRequest> buildClientCredentialsRequest(const ClientCredentialsRequest& request) {
   TESSERA_RETURN_IF_ERROR(checkEndpoint("OAuth token endpoint", request.tokenEndpoint));
   if (request.clientId.empty()) {
@@ -136,8 +141,7 @@ Result<net::ClientRequest> buildClientCredentialsRequest(const ClientCredentials
     fields.emplace_back("scope", std::move(scope));
   }
   for (const auto& [name, value] : request.extraParameters) {
-    if (name.empty() || std::find(kReservedParameters.begin(), kReservedParameters.end(), name) !=
-                            kReservedParameters.end()) {
+    if (isClientCredentialsParameter(name)) {
       return invalid("extra parameter " + quoteUpstream(name, 64) +
                      " is empty or one the grant sets itself");
     }

@@ -53,6 +53,10 @@ struct ClientCredentialsRequest {
 // kConfigInvalid for an endpoint that is neither https nor loopback http.
 Result<net::ClientRequest> buildClientCredentialsRequest(const ClientCredentialsRequest& request);
 
+// True for a form parameter the grant sets itself (or an empty name): what extraParameters may not
+// name.
+bool isClientCredentialsParameter(std::string_view name) noexcept;
+
 // "Basic " + base64(form-encoded id ":" form-encoded secret): RFC 6749 2.3.1 encodes both with
 // application/x-www-form-urlencoded before base64, so "a:b" and "a b" survive.
 std::string clientSecretBasicAuthorization(std::string_view clientId, std::string_view secret);

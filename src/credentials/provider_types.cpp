@@ -19,6 +19,9 @@ std::unique_ptr<CredentialProvider> makeCredentialProvider(std::string name,
   if (type == "azure-entra-federation") {
     return makeAzureEntraFederationProvider(std::move(name));
   }
+  if (type == "oauth-client-credentials") {
+    return makeOAuthClientCredentialsProvider(std::move(name));
+  }
   return nullptr;
 }
 

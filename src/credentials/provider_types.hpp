@@ -27,5 +27,6 @@ inline constexpr Seconds kAssumedAccessTokenLifetime{300};
 // A token endpoint's access token as the grant's credential `type`: {accessToken, tokenType
 // (Bearer unless the answer says otherwise), expiresAt}.
 Credential accessTokenCredential(std::string type, const OAuthToken& token, SystemTime now);
+std::unique_ptr<CredentialProvider> makeOAuthClientCredentialsProvider(std::string name);
 
 }  // namespace tessera::credentials

@@ -317,7 +317,8 @@ json componentSchemas(const model::SpecRegistry& registry) {
       {"type", "object"},
       {"description",
        "Credential material, named by type: id-token and bearer-token carry token, api-key "
-       "apiKey, username-password username and password; cloud types carry accessKeyId, "
+       "apiKey, username-password username and password, oauth accessToken, tokenType and "
+       "scope; cloud types carry accessKeyId, "
        "secretAccessKey, sessionToken and the like."},
       {"properties", {{"type", str}, {"expiresAt", dateTime}}},
       {"required", {"type", "expiresAt"}},

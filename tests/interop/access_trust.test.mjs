@@ -6,28 +6,14 @@
 // - the hub refreshes keys on an unknown kid (the issuer rotated) and refuses forged tokens.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes, randomUUID, createHash } from 'node:crypto';
 import * as jose from 'jose';
 import Provider from 'oidc-provider';
+import { freePort, obj, sleep, startHub } from './hub_harness.mjs';
 
-const TESSERA = process.env.TESSERA_BIN;
-assert.ok(TESSERA, 'TESSERA_BIN must be set');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const CALIFORNIA = '214.78.120.1';  // US-CA in ../shared/testdata/geoip
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 // ---- The local issuers (Kubernetes, GitHub, GitLab): discovery + JWKS ---------------------------
 const issuers = {};  // name -> {url, keys: [{kid, privateKey, publicJwk}], alg, jwksFetches}
@@ -116,25 +102,8 @@ async function idTokenFor(login) {
 }
 
 // ---- The hub -----------------------------------------------------------------------------------
-let dir, hub, hubUrl, edgeToken, adminToken, auditorToken;
-
-function tessera(...args) {
-  return execFileSync(TESSERA, args, { encoding: 'utf8' }).trim();
-}
-
-async function call(path, token, body) {
-  const r = await fetch(hubUrl + path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, body: text ? JSON.parse(text) : null };
-}
-
-function obj(kind, name, spec) {
-  return { apiVersion: 'tessera.dev/v1', kind, metadata: { name }, spec };
-}
+let hub, edgeToken, adminToken, auditorToken;
+const call = (...args) => hub.call(...args);
 
 async function access(tokens, host, port = 443, protocol = 'http', sourceIp = CALIFORNIA) {
   const body = { evidence: { tokens }, target: { host, port, protocol }, context: { sourceIp } };
@@ -198,33 +167,12 @@ before(async () => {
   await new Promise((r) => idpServer.listen(idpPort, '127.0.0.1', r));
 
   // The hub.
-  dir = mkdtempSync(join(tmpdir(), 'tessera-access-interop-'));
-  const port = await freePort();
-  hubUrl = `http://127.0.0.1:${port}`;
-  const kek = join(dir, 'kek');
-  writeFileSync(kek, randomBytes(32).toString('base64url'));
-  chmodSync(kek, 0o600);
-  const config = join(dir, 'hub.yaml');
   const geoip = join(process.cwd(), '..', 'shared', 'testdata', 'geoip', 'GeoIP2-City-Test.mmdb');
-  writeFileSync(config, [
-    `issuer: ${hubUrl}`,
-    `server: {listen: "127.0.0.1:${port}"}`,
-    'store: {sqlite: {path: hub.db}}',
-    'keyEncryptionKey: {file: kek}',
-    `access: {geoipDatabase: "${geoip}"}`,
-    'events: {file: events.jsonl}',
-    '',
-  ].join('\n'));
-  hub = spawn(TESSERA, ['hub', '--config', config], { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 100 && hub.exitCode === null; i++) {
-    try {
-      if ((await fetch(`${hubUrl}/readyz`)).status === 200) break;
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-  adminToken = tessera('admin', 'token', 'create', '--config', config, '--role', 'admin');
-  edgeToken = tessera('admin', 'token', 'create', '--config', config, '--role', 'edge');
-  auditorToken = tessera('admin', 'token', 'create', '--config', config, '--role', 'auditor');
+  hub = await startHub({ prefix: 'tessera-access-interop-',
+    config: [`access: {geoipDatabase: "${geoip}"}`, 'events: {file: events.jsonl}'] });
+  adminToken = hub.token('admin');
+  edgeToken = hub.token('edge');
+  auditorToken = hub.token('auditor');
 
   const creds = (name) => obj('CredentialProvider', name, { type: 'oidc-id-token', audience: name });
   const server = (name, host, port = 443, protocol = 'http', method = 'bearer') =>
@@ -266,14 +214,9 @@ before(async () => {
 });
 
 after(async () => {
-  if (hub && hub.exitCode === null) {
-    const exited = new Promise((r) => hub.once('exit', r));
-    hub.kill('SIGTERM');
-    await exited;
-  }
+  if (hub) await hub.stop();
   await new Promise((r) => (issuerServer ? issuerServer.close(r) : r()));
   await new Promise((r) => (idpServer ? idpServer.close(r) : r()));
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function k8sClaims(pod, namespace = 'sales') {

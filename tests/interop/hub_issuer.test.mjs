@@ -3,34 +3,14 @@
 // tokens keep verifying until the retired key leaves the JWKS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import * as jose from 'jose';
 import * as client from 'openid-client';
+import { sleep, startHub, tessera } from './hub_harness.mjs';
 
-const TESSERA = process.env.TESSERA_BIN;
-assert.ok(TESSERA, 'TESSERA_BIN must be set');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PREPUBLISH_S = 5;
 const MAX_LIFETIME_S = 10;
 
-let dir, hub, issuer, config;
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
-
-function tessera(...args) {
-  return execFileSync(TESSERA, args, { encoding: 'utf8' }).trim();
-}
+let hub, issuer, config;
 
 function signToken(alg, ttl = '10s') {
   return tessera('token', 'sign', '--config', config, '--sub', 'system:serviceaccount:demo:app',
@@ -45,39 +25,14 @@ async function jwksKids() {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'tessera-hub-issuer-'));
-  const port = await freePort();
-  issuer = `http://127.0.0.1:${port}`;
-  const kek = join(dir, 'kek');
-  writeFileSync(kek, randomBytes(32).toString('base64url'));
-  chmodSync(kek, 0o600);
-  config = join(dir, 'hub.yaml');
-  writeFileSync(config, [
-    `issuer: ${issuer}`,
-    `server: {listen: "127.0.0.1:${port}"}`,
-    'store: {sqlite: {path: hub.db}}',
-    'keyEncryptionKey: {file: kek}',
-    `keys: {rotationPeriod: 1h, prepublish: ${PREPUBLISH_S}s, maxTokenLifetime: ${MAX_LIFETIME_S}s}`,
-    '',
-  ].join('\n'));
-  hub = spawn(TESSERA, ['hub', '--config', config], { stdio: ['ignore', 'inherit', 'inherit'] });
-  for (let i = 0; i < 100; i++) {
-    try {
-      const r = await fetch(`${issuer}/readyz`);
-      if (r.status === 200) return;
-    } catch { /* not up yet */ }
-    await sleep(100);
-  }
-  throw new Error('hub did not become ready');
+  hub = await startHub({ prefix: 'tessera-hub-issuer-',
+    config: [`keys: {rotationPeriod: 1h, prepublish: ${PREPUBLISH_S}s, maxTokenLifetime: ${MAX_LIFETIME_S}s}`] });
+  issuer = hub.url;
+  config = hub.configPath;
 });
 
 after(async () => {
-  if (hub && hub.exitCode === null) {
-    const exited = new Promise((r) => hub.once('exit', r));
-    hub.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(dir, { recursive: true, force: true });
+  if (hub) await hub.stop();
 });
 
 test('openid-client discovers the hub', async () => {

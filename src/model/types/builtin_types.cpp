@@ -28,6 +28,8 @@ void registerBuiltinSpecs(SpecRegistry& registry) {
                    gcpWorkloadIdentityCredentialSchema());
   registry.addType(Kind::kCredentialProvider, "azure-entra-federation",
                    azureEntraFederationCredentialSchema());
+  registry.addType(Kind::kCredentialProvider, "oauth-client-credentials",
+                   oauthClientCredentialsCredentialSchema());
 }
 
 }  // namespace tessera::model

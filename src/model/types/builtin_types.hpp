@@ -34,5 +34,6 @@ Schema oidcIdTokenCredentialSchema();
 Schema awsStsCredentialSchema();
 Schema gcpWorkloadIdentityCredentialSchema();
 Schema azureEntraFederationCredentialSchema();
+Schema oauthClientCredentialsCredentialSchema();
 
 }  // namespace tessera::model

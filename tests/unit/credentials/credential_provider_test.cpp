@@ -253,6 +253,79 @@ TEST_F(Providers, AnAwsStsEndpointIsHttpsOrLoopbackAndItsRegionKnown) {
   EXPECT_TRUE(compileCredentialProvider(providerObject("s3", role), services_).ok());
 }
 
+json oauthSpec(const char* clientAuth) {
+  json spec = {{"type", "oauth-client-credentials"},
+               {"tokenEndpoint", "https://as.example.com/token"},
+               {"clientId", "tessera"},
+               {"clientAuth", clientAuth}};
+  if (std::string_view(clientAuth) != "private_key_jwt") {
+    spec["clientSecret"] = "s3cret";
+  }
+  return spec;
+}
+
+TEST_F(Providers, OAuthClientCredentialsConfigurationErrorsNameTheField) {
+  for (const char* method : {"client_secret_basic", "client_secret_post", "private_key_jwt"}) {
+    EXPECT_TRUE(compileCredentialProvider(providerObject("as", oauthSpec(method)), services_).ok())
+        << method;
+  }
+  const auto expectField = [this](json spec, const std::string& field) {
+    auto p = compileCredentialProvider(providerObject("as", std::move(spec)), services_);
+    ASSERT_FALSE(p.ok()) << field;
+    EXPECT_EQ(p.error().code, ErrorCode::kConfigInvalid) << p.error().message;
+    EXPECT_NE(p.error().message.find(field), std::string::npos) << p.error().message;
+  };
+  json spec = oauthSpec("client_secret_basic");
+  spec["tokenEndpoint"] = "http://as.example.com/token";
+  expectField(spec, "/spec/tokenEndpoint: ");
+  spec.erase("tokenEndpoint");
+  expectField(spec, "/spec/tokenEndpoint: give exactly one");
+  spec["issuer"] = "http://as.example.com";
+  expectField(spec, "/spec/issuer: ");
+  spec["issuer"] = "http://127.0.0.1:8080";
+  EXPECT_TRUE(compileCredentialProvider(providerObject("as", spec), services_).ok());
+  spec["tokenEndpoint"] = "https://as.example.com/token";
+  expectField(spec, "/spec/tokenEndpoint: give exactly one");
+
+  spec = oauthSpec("client_secret_post");
+  spec["clientAuth"] = "tls_client_auth";
+  expectField(spec, "/spec/clientAuth");
+  spec = oauthSpec("private_key_jwt");
+  spec["assertionAlgorithm"] = "HS256";
+  expectField(spec, "/spec/assertionAlgorithm");
+  spec = oauthSpec("private_key_jwt");
+  spec["clientSecret"] = "unused";
+  expectField(spec, "/spec/clientSecret");
+}
+
+TEST_F(Providers, OAuthClientSecretThatCouldNotBeUnsealedDoesNotCompile) {
+  for (const char* method : {"client_secret_basic", "client_secret_post"}) {
+    json spec = oauthSpec(method);
+    spec.erase("clientSecret");  // what unsealSecrets leaves of a field it could not unseal
+    auto p = compileCredentialProvider(providerObject("as", spec), services_);
+    ASSERT_FALSE(p.ok()) << method;
+    EXPECT_NE(p.error().message.find("/spec/clientSecret"), std::string::npos) << p.error().message;
+    EXPECT_NE(p.error().message.find("unsealed"), std::string::npos);
+  }
+}
+
+TEST_F(Providers, OAuthReservedExtraParametersAreRefused) {
+  json spec = oauthSpec("client_secret_basic");
+  spec["extraParameters"] = {{"tenant", "acme"}};
+  EXPECT_TRUE(compileCredentialProvider(providerObject("as", spec), services_).ok());
+  for (const char* reserved :
+       {"grant_type", "scope", "client_id", "client_secret", "client_assertion",
+        "client_assertion_type", "audience", "resource", ""}) {
+    spec["extraParameters"] = {{reserved, "x"}};
+    auto p = compileCredentialProvider(providerObject("as", spec), services_);
+    ASSERT_FALSE(p.ok()) << reserved;
+    EXPECT_EQ(p.error().code, ErrorCode::kConfigInvalid);
+    EXPECT_NE(p.error().message.find("/spec/extraParameters/" + std::string(reserved) + ": "),
+              std::string::npos)
+        << p.error().message;
+  }
+}
+
 TEST(GrantRequest, CarriesOnlyVerifiedAttributesAndTheDecisionsFacts) {
   trust::VerifiedIdentity identity;
   identity.provider = "gh";

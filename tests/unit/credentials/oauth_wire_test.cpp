@@ -115,7 +115,10 @@ TEST(OAuthWireTest, ExtraParametersAreAppendedButCannotOverrideTheGrant) {
     auto refused = buildClientCredentialsRequest(bad);
     ASSERT_FALSE(refused.ok()) << reserved;
     EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_TRUE(isClientCredentialsParameter(reserved)) << reserved;
   }
+  EXPECT_FALSE(isClientCredentialsParameter("audience"));
+  EXPECT_FALSE(isClientCredentialsParameter("Scope")) << "names are compared exactly";
 }
 
 TEST(OAuthWireTest, IncompleteRequestsAreRefused) {

@@ -1,6 +1,7 @@
 // Every built-in kind spec and provider/condition type, validated through SpecRegistry::builtin().
 #include <gtest/gtest.h>
 
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -496,7 +497,8 @@ TEST(ModelTypedSpecs, UnknownTypeListsKnownTypes) {
                   "unknown AccessCondition type 'weather'; one of geoip, network, time");
   expectOnlyError(specErrors(Kind::kCredentialProvider, {{"type", "vault"}}), "/spec/type",
                   "unknown CredentialProvider type 'vault'; one of aws-sts, "
-                  "azure-entra-federation, gcp-workload-identity, oidc-id-token, static-secret");
+                  "azure-entra-federation, gcp-workload-identity, oauth-client-credentials, "
+                  "oidc-id-token, static-secret");
 }
 
 TEST(ModelTypedSpecs, MissingOrNonStringType) {
@@ -800,6 +802,65 @@ TEST(ModelAzureEntraFederationSpec, ScopeAndAuthority) {
   expectOnlyError(credentialErrors(spec), "/spec/clientId", "is required");
 }
 
+json oauthClientCredentials() {
+  return {{"type", "oauth-client-credentials"},
+          {"tokenEndpoint", "https://as.example.com/oauth2/token"},
+          {"clientId", "tessera"},
+          {"clientSecret", "s"}};
+}
+
+TEST(ModelOAuthClientCredentialsSpec, EndpointOrIssuerAndClientAuthentication) {
+  EXPECT_TRUE(credentialErrors(oauthClientCredentials()).empty());
+  json spec = oauthClientCredentials();
+  spec["scopes"] = {"read", "write"};
+  spec["audience"] = "https://api.example.com";
+  spec["resource"] = "https://api.example.com/v1";
+  spec["extraParameters"] = {{"tenant", "acme"}};
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["scopes"] = {"read write"};
+  expectOnlyError(credentialErrors(spec), "/spec/scopes/0", "must not contain a space");
+  spec.erase("scopes");
+  spec["issuer"] = "https://as.example.com";
+  expectOnlyError(credentialErrors(spec), "/spec/tokenEndpoint",
+                  "give exactly one of tokenEndpoint and issuer");
+  spec.erase("tokenEndpoint");
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["issuer"] = "http://as.example.com";
+  expectOnlyError(credentialErrors(spec), "/spec/issuer", "must use https");
+
+  spec = oauthClientCredentials();
+  spec.erase("clientSecret");
+  expectOnlyError(credentialErrors(spec), "/spec/clientSecret",
+                  "is required for clientAuth client_secret_basic");
+  spec["clientAuth"] = "private_key_jwt";
+  spec["assertionAlgorithm"] = "ES256";
+  EXPECT_TRUE(credentialErrors(spec).empty());
+  spec["clientSecret"] = "s";
+  expectOnlyError(credentialErrors(spec), "/spec/clientSecret",
+                  "does not apply to clientAuth private_key_jwt");
+  spec = oauthClientCredentials();
+  spec["assertionAlgorithm"] = "RS256";
+  expectOnlyError(credentialErrors(spec), "/spec/assertionAlgorithm",
+                  "applies only to clientAuth private_key_jwt");
+  spec = oauthClientCredentials();
+  spec["clientAuth"] = "none";
+  expectOnlyError(credentialErrors(spec), "/spec/clientAuth", "must be one of");
+}
+
+TEST(ModelOAuthClientCredentialsSpec, ExtraParametersAreBoundedAndNotReserved) {
+  json spec = oauthClientCredentials();
+  for (const char* reserved : {"grant_type", "client_assertion", "resource", "audience"}) {
+    spec["extraParameters"] = {{reserved, "x"}};
+    expectOnlyError(credentialErrors(spec), std::string("/spec/extraParameters/") + reserved,
+                    "is reserved");
+  }
+  spec["extraParameters"] = json::object();
+  for (int i = 0; i < 17; ++i) {
+    spec["extraParameters"]["p" + std::to_string(i)] = "v";
+  }
+  expectOnlyError(credentialErrors(spec), "/spec/extraParameters", "must have at most 16 entries");
+}
+
 // ---- SpecRegistry ----
 
 TEST(ModelSpecRegistry, TypedKinds) {
@@ -819,9 +880,10 @@ TEST(ModelSpecRegistry, TypeNamesAreSorted) {
                                       "oidc"}));
   EXPECT_EQ(r.typeNames(Kind::kAccessCondition),
             (std::vector<std::string>{"geoip", "network", "time"}));
-  EXPECT_EQ(r.typeNames(Kind::kCredentialProvider),
-            (std::vector<std::string>{"aws-sts", "azure-entra-federation", "gcp-workload-identity",
-                                      "oidc-id-token", "static-secret"}));
+  EXPECT_EQ(
+      r.typeNames(Kind::kCredentialProvider),
+      (std::vector<std::string>{"aws-sts", "azure-entra-federation", "gcp-workload-identity",
+                                "oauth-client-credentials", "oidc-id-token", "static-secret"}));
   EXPECT_TRUE(r.typeNames(Kind::kServerWorkload).empty());
 }
 
@@ -879,17 +941,29 @@ TEST(ModelSpecRegistry, SpecJsonSchemas) {
   EXPECT_EQ(trust["oneOf"][4]["required"], json::array({"type", "audiences"}));
   EXPECT_EQ(trust["oneOf"][7]["required"], json::array({"type", "issuer", "audiences"}));
   const json credential = r.specJsonSchema(Kind::kCredentialProvider);
-  ASSERT_EQ(credential["oneOf"].size(), 5u);
-  EXPECT_EQ(credential["oneOf"][2]["required"],
+  const auto credentialType = [&credential](const std::string& type) {
+    for (const auto& schema : credential["oneOf"]) {
+      if (schema["properties"]["type"]["enum"] == json::array({type})) {
+        return schema;
+      }
+    }
+    ADD_FAILURE() << "no schema for " << type;
+    return json::object();
+  };
+  ASSERT_EQ(credential["oneOf"].size(), r.typeNames(Kind::kCredentialProvider).size());
+  const json staticSecret = credentialType("static-secret");
+  EXPECT_EQ(credentialType("gcp-workload-identity")["required"],
             json::array({"type", "projectNumber", "poolId", "providerId"}));
-  const json& staticSecret = credential["oneOf"][4];
-  EXPECT_EQ(staticSecret["properties"]["type"]["enum"], json::array({"static-secret"}));
   EXPECT_EQ(staticSecret["properties"]["value"]["writeOnly"], true);
   EXPECT_EQ(staticSecret["properties"]["password"]["writeOnly"], true);
   EXPECT_FALSE(staticSecret["properties"]["username"].contains("writeOnly"));
+  const json oauth = credentialType("oauth-client-credentials");
+  EXPECT_EQ(oauth["properties"]["clientSecret"]["writeOnly"], true);
+  EXPECT_FALSE(oauth["properties"]["clientId"].contains("writeOnly"));
 }
 
-TEST(ModelSpecRegistry, OnlyStaticSecretsHaveSecrets) {
+TEST(ModelSpecRegistry, OnlyTypesThatStoreSecretsHaveSecrets) {
+  const std::set<std::string> storing = {"static-secret", "oauth-client-credentials"};
   const auto& r = SpecRegistry::builtin();
   for (Kind k : kAllKinds) {
     if (!SpecRegistry::isTyped(k)) {
@@ -897,7 +971,7 @@ TEST(ModelSpecRegistry, OnlyStaticSecretsHaveSecrets) {
       continue;
     }
     for (const auto& type : r.typeNames(k)) {
-      EXPECT_EQ(r.schemaFor(k, {{"type", type}})->hasSecrets(), type == "static-secret") << type;
+      EXPECT_EQ(r.schemaFor(k, {{"type", type}})->hasSecrets(), storing.contains(type)) << type;
     }
   }
 }

@@ -7,6 +7,8 @@
 namespace tessera::model {
 namespace {
 
+using nlohmann::json;
+
 ConfigObject secretObject(const std::string& name) {
   ConfigObject o;
   o.kind = Kind::kCredentialProvider;
@@ -53,6 +55,33 @@ TEST(SecretSealing, ASealedValueDoesNotUnsealElsewhereOrUnderAnotherKek) {
       unsealSecrets(otherKek, SpecRegistry::builtin(), crypto::KeyEncryptionKey::generate()).size(),
       1u);
   EXPECT_FALSE(otherKek.spec.contains("password"));
+}
+
+TEST(SecretSealing, AnOAuthClientSecretIsSealedAndWriteOnly) {
+  const auto kek = crypto::KeyEncryptionKey::generate();
+  ConfigObject o;
+  o.kind = Kind::kCredentialProvider;
+  o.metadata.name = "as";
+  o.spec = {{"type", "oauth-client-credentials"},
+            {"tokenEndpoint", "https://as.example.com/token"},
+            {"clientId", "tessera"},
+            {"clientAuth", "client_secret_post"},
+            {"clientSecret", "cs-1"},
+            {"scopes", {"read"}}};
+  const json plain = o.spec;
+  ASSERT_TRUE(sealSecrets(o, SpecRegistry::builtin(), kek).ok());
+  ASSERT_TRUE(o.spec["clientSecret"].is_object());
+  EXPECT_EQ(o.spec.dump().find("cs-1"), std::string::npos);
+  EXPECT_EQ(o.spec["clientId"], "tessera");
+  EXPECT_TRUE(unsealSecrets(o, SpecRegistry::builtin(), kek).empty());
+  EXPECT_EQ(o.spec, plain);
+
+  const Schema* schema = SpecRegistry::builtin().schemaFor(Kind::kCredentialProvider, o.spec);
+  ASSERT_NE(schema, nullptr);
+  json answered = o.spec;
+  schema->removeSecrets(answered);
+  EXPECT_FALSE(answered.contains("clientSecret")) << "write-only: never in the admin API";
+  EXPECT_EQ(answered["clientId"], "tessera");
 }
 
 }  // namespace
