@@ -9,12 +9,11 @@
 #include <array>
 #include <mutex>
 
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
 #include "credentials/oauth_wire.hpp"
 #include "credentials/provider_types.hpp"
+#include "credentials/upstream_call.hpp"
 #include "credentials/upstream_response.hpp"
 #include "crypto/random.hpp"
 
@@ -26,15 +25,16 @@ namespace tessera::credentials {
 
 namespace {
 constexpr std::string_view kService = "OAuth token endpoint";
+
+Result<OAuthToken> readOAuthTokenResponse(int httpStatus, std::string_view body) {
+  return readTokenResponse(kService, httpStatus, body);
+}
 constexpr std::string_view kDiscovery = "OAuth discovery";
 // When the server does not say how long its token lives, edges ask again after this.
 constexpr Seconds kDefaultTokenLifetime{300};
 // The assertion only has to reach the token endpoint.
 constexpr Seconds kAssertionLifetime{120};
 constexpr std::size_t kJtiBytes = 16;
-// Attempts in all when the server says retrying helps (temporarily_unavailable, 429, 5xx).
-constexpr int kMaxAttempts = 3;
-constexpr std::chrono::milliseconds kFirstRetryDelay{200};
 // Parameters with a member of their own: extraParameters may not name them either.
 constexpr std::array kDedicatedParameters = {"audience", "resource"};
 
@@ -48,34 +48,16 @@ class OAuthClientCredentialsProvider final : public CredentialProvider {
     if (!endpoint) {
       co_return endpoint.error();
     }
-    auto delay = kFirstRetryDelay;
-    Error last{ErrorCode::kUnavailable, "the token endpoint was not called"};
-    for (int attempt = 1; attempt <= kMaxAttempts; ++attempt) {
-      // A fresh assertion (and jti) per attempt: a server may refuse a repeated jti.
-      auto built = buildRequest(*endpoint, request.now);
-      if (!built) {
-        co_return built.error();
-      }
-      net::ClientRequest call = std::move(*built);
-      call.maxResponseBytes = kMaxUpstreamBodyBytes;
-      auto response = co_await services_->http->request(std::move(call));
-      Result<OAuthToken> token =
-          response
-              ? readTokenResponse(kService, response->status, response->body)
-              : Result<OAuthToken>(Error{ErrorCode::kUnavailable,
-                                         std::string(kService) + " at " + *endpoint +
-                                             " could not be reached: " + response.error().message});
-      if (token) {
-        co_return toCredential(*token, request.now);
-      }
-      last = token.error();
-      if (!retryHelps(last) || attempt == kMaxAttempts) {
-        break;
-      }
-      boost::asio::steady_timer pause(co_await boost::asio::this_coro::executor, delay);
-      co_await pause.async_wait(boost::asio::use_awaitable);
-      delay *= 2;
+    // A fresh assertion (and jti) per attempt: a server may refuse a repeated jti.
+    std::function<Result<net::ClientRequest>()> build = [this, url = *endpoint, now = request.now] {
+      return buildRequest(url, now);
+    };
+    auto token = co_await callUpstream<OAuthToken>(*services_->http, std::string(kService),
+                                                   std::move(build), &readOAuthTokenResponse);
+    if (token) {
+      co_return toCredential(*token, request.now);
     }
+    const Error last = token.error();
     co_return Error{last.code, "client credentials grant for client " + request_.clientId + " (" +
                                    std::string(oauthClientAuthName(request_.auth)) +
                                    "): " + last.message};

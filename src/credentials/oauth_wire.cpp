@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <array>
 #include <limits>
+#include <span>
 
 #include "credentials/assertion_claims.hpp"
 #include "credentials/form_encoding.hpp"
 #include "credentials/upstream_response.hpp"
-#include "jose/base64url.hpp"
+#include "crypto/digest.hpp"
 
 namespace tessera::credentials {
 
@@ -22,16 +23,6 @@ bool validScopeToken(std::string_view scope) noexcept {
   return !scope.empty() && std::all_of(scope.begin(), scope.end(), [](char c) {
     return c >= 0x21 && c <= 0x7E && c != '"' && c != '\\';
   });
-}
-
-// Standard base64 with padding (RFC 4648 4), for the Basic scheme: base64url with two letters
-// swapped back and the padding restored.
-std::string base64Standard(std::string_view bytes) {
-  std::string out = jose::base64UrlEncode(bytes);
-  std::replace(out.begin(), out.end(), '-', '+');
-  std::replace(out.begin(), out.end(), '_', '/');
-  out.append((4 - out.size() % 4) % 4, '=');
-  return out;
 }
 
 Error invalid(std::string message) {
@@ -114,7 +105,10 @@ std::optional<OAuthClientAuth> parseOAuthClientAuth(std::string_view name) noexc
 }
 
 std::string clientSecretBasicAuthorization(std::string_view clientId, std::string_view secret) {
-  return "Basic " + base64Standard(formEncode(clientId) + ":" + formEncode(secret));
+  const std::string credentials = formEncode(clientId) + ":" + formEncode(secret);
+  return "Basic " +
+         crypto::base64Encode(std::span(reinterpret_cast<const unsigned char*>(credentials.data()),
+                                        credentials.size()));
 }
 
 bool isClientCredentialsParameter(std::string_view name) noexcept {

@@ -2,10 +2,11 @@
 // provider: the answer read by the provider's codec, and retried (up to three attempts, with
 // doubling delays) only while the codec's classification says retrying helps (retryHelps in
 // upstream_response.hpp). Called by the federated credential providers (aws-sts,
-// gcp-workload-identity, azure-entra-federation).
+// gcp-workload-identity, azure-entra-federation, oauth-client-credentials).
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,18 +30,25 @@ inline constexpr std::chrono::milliseconds kFirstUpstreamRetryDelay{200};
 template <typename T>
 using UpstreamReader = Result<T> (*)(int httpStatus, std::string_view body);
 
-// Sends `request` (its answer capped at kMaxUpstreamBodyBytes) and reads the answer with `read`;
-// an unreachable upstream is kUnavailable naming `service`. Returns the first success or the last
-// error. `http` must outlive the call.
+// Builds a request per attempt (a provider whose request carries a one-time assertion signs a
+// fresh one each time), sends it (its answer capped at kMaxUpstreamBodyBytes) and reads the
+// answer with `read`; an unreachable upstream is kUnavailable naming `service`. Returns the first
+// success, the builder's error, or the last upstream error. `http` must outlive the call.
 template <typename T>
 boost::asio::awaitable<Result<T>> callUpstream(net::HttpClient& http, std::string service,
-                                               net::ClientRequest request, UpstreamReader<T> read) {
-  request.maxResponseBytes = kMaxUpstreamBodyBytes;
+                                               std::function<Result<net::ClientRequest>()> build,
+                                               UpstreamReader<T> read) {
   auto delay = kFirstUpstreamRetryDelay;
   Error last{ErrorCode::kUnavailable, service + " was not called"};
   for (int attempt = 1; attempt <= kMaxUpstreamAttempts; ++attempt) {
-    net::ClientRequest copy = request;
-    auto response = co_await http.request(std::move(copy));
+    auto built = build();
+    if (!built) {
+      co_return built.error();
+    }
+    net::ClientRequest request = std::move(*built);
+    request.maxResponseBytes = kMaxUpstreamBodyBytes;
+    const std::string url = request.url;
+    auto response = co_await http.request(std::move(request));
     if (response) {
       Result<T> answer = read(response->status, response->body);
       if (answer) {
@@ -48,9 +56,8 @@ boost::asio::awaitable<Result<T>> callUpstream(net::HttpClient& http, std::strin
       }
       last = answer.error();
     } else {
-      last =
-          Error{ErrorCode::kUnavailable, service + " at " + request.url +
-                                             " could not be reached: " + response.error().message};
+      last = Error{ErrorCode::kUnavailable,
+                   service + " at " + url + " could not be reached: " + response.error().message};
     }
     if (!retryHelps(last) || attempt == kMaxUpstreamAttempts) {
       break;
@@ -60,6 +67,17 @@ boost::asio::awaitable<Result<T>> callUpstream(net::HttpClient& http, std::strin
     delay *= 2;
   }
   co_return last;
+}
+
+// The same request on every attempt.
+template <typename T>
+boost::asio::awaitable<Result<T>> callUpstream(net::HttpClient& http, std::string service,
+                                               net::ClientRequest request, UpstreamReader<T> read) {
+  // A named builder, not a temporary across the suspension (ADR 0001).
+  std::function<Result<net::ClientRequest>()> build = [request = std::move(request)] {
+    return Result<net::ClientRequest>(request);
+  };
+  co_return co_await callUpstream<T>(http, std::move(service), std::move(build), read);
 }
 
 }  // namespace tessera::credentials
