@@ -97,6 +97,32 @@ Result<ConfigNode> ConfigNode::child(std::string_view key) const {
   return ConfigNode(c, source_, fieldPath(key));
 }
 
+Result<std::vector<ConfigNode>> ConfigNode::children(std::string_view key,
+                                                     std::size_t maxItems) const {
+  std::vector<ConfigNode> out;
+  if (!has(key)) {
+    return out;
+  }
+  YAML::Node list = node_[std::string(key)];
+  if (!list.IsSequence()) {
+    return errorAt(key, "must be a list");
+  }
+  if (list.size() > maxItems) {
+    return errorAt(key, "must have at most " + std::to_string(maxItems) + " entries");
+  }
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string path = fieldPath(key) + "[" + std::to_string(i) + "]";
+    if (!list[i].IsMap()) {
+      const auto mark = list[i].Mark();
+      return Error{ErrorCode::kConfigInvalid,
+                   *source_ + (mark.line >= 0 ? ":" + std::to_string(mark.line + 1) : "") + ": " +
+                       path + ": must be a mapping of fields"};
+    }
+    out.push_back(ConfigNode(list[i], source_, path));
+  }
+  return out;
+}
+
 Result<YAML::Node> ConfigNode::scalar(std::string_view key) const {
   YAML::Node c = node_[std::string(key)];
   if (!c.IsScalar()) {

@@ -35,6 +35,9 @@ class ConfigNode {
 
   // A child map (absent -> empty map so that defaults apply).
   Result<ConfigNode> child(std::string_view key) const;
+  // A sequence of mappings ("listeners: [{...}, {...}]"), each named "key[i]" in errors; absent ->
+  // empty. At most `maxItems`.
+  Result<std::vector<ConfigNode>> children(std::string_view key, std::size_t maxItems) const;
   Result<std::string> requiredString(std::string_view key) const;
   Result<std::string> string(std::string_view key, std::string fallback) const;
   Result<std::int64_t> integer(std::string_view key, std::int64_t fallback, std::int64_t min,

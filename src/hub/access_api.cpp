@@ -102,6 +102,23 @@ boost::asio::awaitable<net::Response> getEvent(store::AccessEventRepository& eve
   }
   co_return net::jsonResponse(200, eventDocument(*record));
 }
+// What an edge needs to steer traffic: every server workload's target, TLS and authentication
+// method. No secrets live in these specs (credentials are in credential providers).
+net::Response edgeRoutes(const ConfigService& config) {
+  const auto snapshot = config.snapshot();
+  nlohmann::json workloads = nlohmann::json::array();
+  for (const auto* object : snapshot->list(model::Kind::kServerWorkload)) {
+    nlohmann::json item = {{"name", object->metadata.name}};
+    for (const char* field : {"host", "port", "protocol", "tls", "authentication"}) {
+      if (const auto it = object->spec.find(field); it != object->spec.end()) {
+        item[field] = *it;
+      }
+    }
+    workloads.push_back(std::move(item));
+  }
+  return net::jsonResponse(
+      200, {{"revision", snapshot->revision()}, {"serverWorkloads", std::move(workloads)}});
+}
 }  // namespace
 
 void addAccessRoutes(AdminApi& api, net::Router& router, AccessService& access,
@@ -118,6 +135,12 @@ void addAccessRoutes(AdminApi& api, net::Router& router, AccessService& access,
         return handleAccess(access, request, std::move(principal), true);
       },
       kMaxAccessRequestBytes);
+  api.addAsync(
+      router, "GET", "/v1/edge/routes", Permission::kAccess,
+      [&access](net::Request&, AdminPrincipal) -> boost::asio::awaitable<net::Response> {
+        co_return edgeRoutes(access.config());
+      },
+      0);
   api.addAsync(
       router, "GET", "/v1/events", Permission::kAuditRead,
       [events](net::Request& request, AdminPrincipal) { return listEvents(*events, request); }, 0);

@@ -102,6 +102,7 @@ class AccessService {
   boost::asio::awaitable<AccessOutcome> decide(AccessRequest request, std::string actor,
                                                bool record);
 
+  const ConfigService& config() const { return config_; }
   trust::KeyCache& keyCache() { return keyCache_; }
   trust::VerifiedTokenCacheStats tokenCacheStats() const { return tokenCache_.stats(); }
   credentials::GrantCacheStats grantCacheStats() const { return grantCache_.stats(); }

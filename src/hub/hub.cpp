@@ -7,6 +7,7 @@
 #include "hub/access_api.hpp"
 #include "hub/issuer_routes.hpp"
 #include "hub/openapi.hpp"
+#include "hub/token_endpoint.hpp"
 #include "net/shutdown_signal.hpp"
 
 namespace tessera::hub {
@@ -98,6 +99,7 @@ net::Router Hub::buildRouter() {
   adminApi_ = std::make_unique<AdminApi>(*configService_, *adminTokens_, clock_, adminOptions);
   adminApi_->addRoutes(router);
   addAccessRoutes(*adminApi_, router, *access_, store_.accessEvents);
+  addTokenEndpoint(router, config_.issuer, *access_, clock_);
   addOpenApiRoute(router, buildOpenApiDocument(adminApi_->routes(), configService_->registry()));
   router.get("/healthz", [](net::Request&) {
     return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});
@@ -114,9 +116,31 @@ net::Router Hub::buildRouter() {
     return net::jsonResponse(200, {{"status", "ready"}});
   });
   router.get("/metrics", [this](net::Request&) {
+    publishCacheMetrics();
     return net::textResponse(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");
   });
   return router;
+}
+
+void Hub::publishCacheMetrics() {
+  const auto grants = access_->grantCacheStats();
+  std::lock_guard lock(cacheMetricsMutex_);
+  auto& last = publishedGrantStats_;
+  const std::string help = "Grant lookups by the hub's grant cache, by result.";
+  // Counters only go up: add what happened since the last scrape.
+  for (auto [result, now, before] :
+       {std::tuple{"issued", grants.issues, last.issues},
+        std::tuple{"cached", grants.hits, last.hits},
+        std::tuple{"shared", grants.shared, last.shared},
+        std::tuple{"failure_cached", grants.failureHits, last.failureHits}}) {
+    metrics_.counter("tessera_grant_cache_requests_total", help, {{"result", result}})
+        .inc(static_cast<double>(now - before));
+  }
+  metrics_.counter("tessera_grant_cache_evictions_total", "Grants evicted from the hub's cache.")
+      .inc(static_cast<double>(grants.evictions - last.evictions));
+  metrics_.gauge("tessera_grant_cache_entries", "Grants the hub's cache holds.")
+      .set(static_cast<double>(grants.entries));
+  last = grants;
 }
 
 Result<void> Hub::start() {

@@ -55,6 +55,8 @@ class Hub {
   Hub(HubConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
   net::Router buildRouter();
   void maintenanceLoop();
+  // Copies the grant and verified-token cache statistics into metrics_ (on each scrape).
+  void publishCacheMetrics();
 
   HubConfig config_;
   const Clock& clock_;
@@ -66,6 +68,8 @@ class Hub {
   std::unique_ptr<AccessService> access_;
   std::unique_ptr<AdminApi> adminApi_;
   MetricsRegistry metrics_;
+  std::mutex cacheMetricsMutex_;
+  credentials::GrantCacheStats publishedGrantStats_{};
   std::unique_ptr<net::HttpServer> server_;
   std::mutex loopMutex_;
   std::condition_variable loopWake_;

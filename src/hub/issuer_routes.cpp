@@ -20,6 +20,11 @@ nlohmann::json discoveryDocument(const std::string& issuer,
       {"id_token_signing_alg_values_supported", algorithms},
       {"claims_supported", {"iss", "sub", "aud", "exp", "iat", "nbf", "jti"}},
       {"scopes_supported", {"openid"}},
+      // RFC 8693 token exchange (hub/token_endpoint.hpp): a workload's native token for the
+      // credential its access policy grants; the subject token is the only credential.
+      {"token_endpoint", issuer + "/token"},
+      {"grant_types_supported", {"urn:ietf:params:oauth:grant-type:token-exchange"}},
+      {"token_endpoint_auth_methods_supported", {"none"}},
   };
 }
 

@@ -401,6 +401,24 @@ json componentSchemas(const model::SpecRegistry& registry) {
          {{"type", "string"}, {"description", "Pass as pageToken for older events."}}}}},
       {"required", {"items"}},
       {"additionalProperties", false}};
+  schemas["EdgeRoutes"] = {
+      {"type", "object"},
+      {"properties",
+       {{"revision", {{"type", "integer"}, {"description", "The configuration revision."}}},
+        {"serverWorkloads",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties",
+             {{"name", {{"type", "string"}}},
+              {"host", {{"type", "string"}}},
+              {"port", {{"type", "integer"}}},
+              {"protocol", {{"type", "string"}}},
+              {"tls", {{"type", "object"}}},
+              {"authentication", {{"type", "object"}}}}},
+            {"required", {"name", "host", "port", "protocol", "authentication"}}}}}}}},
+      {"required", {"revision", "serverWorkloads"}},
+      {"additionalProperties", false}};
   const json role = {{"type", "string"}, {"enum", {"admin", "editor", "auditor", "edge"}}};
   const json time = {{"type", "string"}, {"format", "date-time"}};
   schemas["AdminTokenCreateRequest"] = {
@@ -672,6 +690,15 @@ const std::map<RouteKey, OperationDoc>& operationDocs() {
     explain.success = successResponse("The decision with its trace.", refTo("AccessDecision"));
     explain.errors = {400, 413, 415};
     out.emplace(RouteKey{"POST", "/v1/access/explain"}, std::move(explain));
+
+    auto routes = operation("listEdgeRoutes", "Server workloads an edge steers to", "access");
+    routes.description =
+        "Every server workload's host, port, protocol, TLS settings and authentication method: "
+        "what an edge needs to decide which connections it decrypts and injects into and which "
+        "it tunnels untouched. Holds no credential.";
+    routes.success =
+        successResponse("The server workloads of the current revision.", refTo("EdgeRoutes"));
+    out.emplace(RouteKey{"GET", "/v1/edge/routes"}, std::move(routes));
 
     auto events = operation("listAccessEvents", "List access events", "access");
     events.description = "Newest first; filters combine.";

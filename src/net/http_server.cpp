@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "net/listen_address.hpp"
 
 namespace tessera::net {
 namespace asio = boost::asio;
@@ -64,49 +65,6 @@ std::string_view httpDate() {
     cachedSecond = now;
   }
   return {buf, len};
-}
-
-Result<tcp::endpoint> resolveBind(asio::io_context& ioc, std::string_view bind) {
-  std::string_view host;
-  std::string_view portText;
-  if (!bind.empty() && bind.front() == '[') {
-    const auto close = bind.find(']');
-    if (close == std::string_view::npos || close + 1 >= bind.size() || bind[close + 1] != ':') {
-      return fail(ErrorCode::kConfigInvalid, "bad bind address: " + std::string(bind));
-    }
-    host = bind.substr(1, close - 1);
-    portText = bind.substr(close + 2);
-  } else {
-    const auto colon = bind.rfind(':');
-    if (colon == std::string_view::npos || bind.substr(0, colon).find(':') != std::string::npos) {
-      return fail(ErrorCode::kConfigInvalid,
-                  "bad bind address (want host:port or [ipv6]:port): " + std::string(bind));
-    }
-    host = bind.substr(0, colon);
-    portText = bind.substr(colon + 1);
-  }
-  unsigned port = 0;
-  const auto [end, perr] =
-      std::from_chars(portText.data(), portText.data() + portText.size(), port);
-  if (perr != std::errc() || end != portText.data() + portText.size() || portText.empty() ||
-      port > 65535) {
-    return fail(ErrorCode::kConfigInvalid, "bad port in bind address: " + std::string(bind));
-  }
-  if (host.empty() || host == "*") {
-    host = "0.0.0.0";
-  }
-  error_code ec;
-  auto address = asio::ip::make_address(host, ec);
-  if (!ec) {
-    return tcp::endpoint(address, static_cast<std::uint16_t>(port));
-  }
-  tcp::resolver resolver(ioc);
-  auto results = resolver.resolve(host, portText, ec);
-  if (ec || results.empty()) {
-    return fail(ErrorCode::kConfigInvalid, "cannot resolve bind host " + std::string(host) + ": " +
-                                               (ec ? ec.message() : std::string("no address")));
-  }
-  return results.begin()->endpoint();
 }
 
 // Errors that mean the peer went away or a timer fired: nothing to answer.
@@ -203,7 +161,7 @@ Result<void> HttpServer::Impl::start() {
     threadCount = std::max(1u, std::thread::hardware_concurrency());
   }
   ioc.emplace(static_cast<int>(threadCount));
-  auto endpoint = resolveBind(*ioc, options.bind);
+  auto endpoint = resolveBindAddress(*ioc, options.bind);
   if (!endpoint) {
     teardown();
     return std::move(endpoint).error();

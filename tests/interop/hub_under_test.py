@@ -45,6 +45,7 @@ class Hub:
         self.proc = None
         self.log_path = os.path.join(self.work.name, "hub.log")
         self.config = os.path.join(self.work.name, "hub.yaml")
+        self.extra_config = ""  # more hub.yaml, written by start()
 
     def start(self):
         kek = os.path.join(self.work.name, "kek")
@@ -53,7 +54,8 @@ class Hub:
         os.chmod(kek, 0o600)
         with open(self.config, "w") as f:
             f.write(f"issuer: {self.url}\nserver: {{listen: \"127.0.0.1:{self.port}\"}}\n"
-                    "store: {sqlite: {path: hub.db}}\nkeyEncryptionKey: {file: kek}\n")
+                    "store: {sqlite: {path: hub.db}}\nkeyEncryptionKey: {file: kek}\n"
+                    + self.extra_config)
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen([TESSERA, "hub", "--config", self.config], stdout=self.log,
                                      stderr=subprocess.STDOUT, cwd=self.work.name)

@@ -342,6 +342,9 @@ def run(c, admin):
     c.call("POST", "/v1/access", edge, raw_body=b"{}", content_type="text/plain", expect=415)
     too_large(c, edge, "POST", "/v1/access", size=300 << 10)
     c.call("POST", "/v1/access", auditor, {"target": target}, expect=403)
+    _, _, routes = c.call("GET", "/v1/edge/routes", edge, expect=200)
+    assert isinstance(routes["serverWorkloads"], list), routes
+    c.call("GET", "/v1/edge/routes", auditor, expect=403)
     c.call("POST", "/v1/access/explain", edge, {"target": target}, expect=403)
     c.call("POST", "/v1/access/explain", None, {"target": target}, expect=401)
     c.call("POST", "/v1/access", None, {"target": target}, expect=401)

@@ -5,9 +5,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
 
 #include "store/postgres/postgres_db.hpp"
 
@@ -102,9 +109,56 @@ void PostgresServer::createRole(const std::string& name, const std::string& pass
   }
 }
 
+void PostgresServer::enableTls(const std::string& certificateChainPem,
+                               const std::string& privateKeyPem) {
+  const std::string cert = dir_ + "/server.crt";
+  const std::string key = dir_ + "/server.key";
+  const std::vector<std::pair<std::string, std::string>> files = {{cert, certificateChainPem},
+                                                                  {key, privateKeyPem}};
+  for (const auto& [path, pem] : files) {
+    std::ofstream(path, std::ios::trunc) << pem;
+    // PostgreSQL refuses a key file that others can read; it must belong to the server's user.
+    ::chmod(path.c_str(), 0600);
+    if (const passwd* pg = asUser_.empty() ? nullptr : ::getpwnam("postgres")) {
+      if (::chown(path.c_str(), pg->pw_uid, pg->pw_gid) != 0) {
+        throw std::runtime_error("cannot hand " + path + " to the postgres user");
+      }
+    }
+  }
+  auto admin = store::PostgresDb::connect("host=" + dir_ + " port=" + std::to_string(port_) +
+                                          " user=tessera dbname=postgres");
+  if (!admin) {
+    throw std::runtime_error(admin.error().describe());
+  }
+  for (const std::string& sql :
+       {"ALTER SYSTEM SET ssl_cert_file = '" + cert + "'",
+        "ALTER SYSTEM SET ssl_key_file = '" + key + "'", std::string("ALTER SYSTEM SET ssl = on"),
+        std::string("SELECT pg_reload_conf()")}) {
+    if (auto r = (*admin)->exec(sql); !r) {
+      throw std::runtime_error(r.error().describe());
+    }
+  }
+  // The reload is asynchronous; new backends see it once the postmaster has processed SIGHUP.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    auto probe = store::PostgresDb::connect("host=" + dir_ + " port=" + std::to_string(port_) +
+                                            " user=tessera dbname=postgres");
+    if (probe) {
+      auto r = (*probe)->query("SHOW ssl");
+      if (r && r->rows() == 1 && r->text(0, 0) == "on") {
+        return;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  throw std::runtime_error("PostgreSQL test server: ssl did not turn on; see " + dir_ +
+                           "/server.log");
+}
+
 std::string PostgresServer::createDatabase() {
   const std::string base = "host=127.0.0.1 port=" + std::to_string(port_) + " user=tessera";
-  auto admin = store::PostgresDb::connect(base + " dbname=postgres");
+  // Over the Unix socket, which stays trusted on the server that requires passwords over TCP.
+  auto admin = store::PostgresDb::connect("host=" + dir_ + " port=" + std::to_string(port_) +
+                                          " user=tessera dbname=postgres");
   if (!admin) {
     throw std::runtime_error(admin.error().describe());
   }

@@ -18,6 +18,10 @@ class PostgresServer {
   // A login role with a password (stored as md5 when `md5`, else as a SCRAM verifier).
   void createRole(const std::string& name, const std::string& password, bool md5 = false);
 
+  // Turns on TLS (ssl = on, reloaded) with a PEM certificate chain and its PEM private key; TCP
+  // clients may then negotiate TLS (pg_hba's `host` lines accept both). Idempotent per call.
+  void enableTls(const std::string& certificateChainPem, const std::string& privateKeyPem);
+
   // A new, empty database on the server, and a connection string for it.
   std::string createDatabase();
   int port() const { return port_; }

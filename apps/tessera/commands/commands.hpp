@@ -8,11 +8,13 @@ namespace tessera::cli {
 
 void registerAll(CLI::App& app, int& exitCode);
 
-void registerHubCommands(CLI::App& app, int& exitCode);        // hub, dev, keys
-void registerTokenCommands(CLI::App& app, int& exitCode);      // token verify|inspect|sign
-void registerAdminCommands(CLI::App& app, int& exitCode);      // admin token create|list|revoke
-void registerReferenceCommands(CLI::App& app, int& exitCode);  // reference
-void registerOpenApiCommand(CLI::App& app, int& exitCode);     // openapi (hidden)
+void registerHubCommands(CLI::App& app, int& exitCode);          // hub, dev, keys
+void registerEdgeCommands(CLI::App& app, int& exitCode);         // edge
+void registerTokenCommands(CLI::App& app, int& exitCode);        // token verify|inspect|sign
+void registerAdminCommands(CLI::App& app, int& exitCode);        // admin token create|list|revoke
+void registerReferenceCommands(CLI::App& app, int& exitCode);    // reference
+void registerOpenApiCommand(CLI::App& app, int& exitCode);       // openapi (hidden)
+void registerCredentialsCommands(CLI::App& app, int& exitCode);  // credentials get
 // apply, diff, get, delete, export (over the admin API)
 void registerConfigCommands(CLI::App& app, int& exitCode);
 

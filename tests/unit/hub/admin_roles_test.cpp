@@ -224,8 +224,8 @@ TEST_F(AdminRoles, EveryRouteForEveryCaller) {
 
   const auto& routes = hub_->adminRoutes();
   // Five per kind; apply, export, audit; three for admin tokens; access, explain, two for
-  // access events.
-  ASSERT_EQ(routes.size(), model::kAllKinds.size() * 5 + 10);
+  // access events; the edge routes.
+  ASSERT_EQ(routes.size(), model::kAllKinds.size() * 5 + 11);
   int checked = 0;
   for (const auto& route : routes) {
     for (const auto& who : principals) {

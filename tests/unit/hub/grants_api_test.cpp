@@ -229,6 +229,14 @@ TEST_F(Grants, OneIssuePerIdentityAndExplainIssuesNone) {
   ASSERT_TRUE(other.contains("grant"));
   EXPECT_NE(other["grant"]["credential"]["token"], first["grant"]["credential"]["token"]);
   EXPECT_EQ(hub_->accessService().grantCacheStats().issues, 2u);
+  const auto metrics = client_->requestBlocking(net::ClientRequest::get(base_ + "/metrics"));
+  ASSERT_TRUE(metrics);
+  EXPECT_NE(metrics->body.find("tessera_grant_cache_requests_total{result=\"issued\"} 2"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(metrics->body.find("tessera_grant_cache_requests_total{result=\"cached\"} 1"),
+            std::string::npos);
+  EXPECT_NE(metrics->body.find("tessera_grant_cache_entries 2"), std::string::npos);
 
   // Past the refresh point (80% of 900 s) the grant is issued anew.
   clock_.advance(seconds(721));
