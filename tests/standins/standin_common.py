@@ -283,12 +283,14 @@ def int_claim(claims, name):
 
 
 class Moto:
-    """moto_server on a free loopback port (env: e.g. INITIAL_NO_AUTH_ACTION_COUNT)."""
+    """moto_server on a loopback port, a free one unless given (env: e.g.
+    INITIAL_NO_AUTH_ACTION_COUNT)."""
 
-    def __init__(self, env=None):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+    def __init__(self, env=None, port=0):
+        if not port:
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = s.getsockname()[1]
         self.url = f"http://127.0.0.1:{port}"
         self.proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1",
                                       "-p", str(port)], stdout=subprocess.DEVNULL,
