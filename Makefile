@@ -15,7 +15,8 @@ build: bootstrap
 	cmake --build --preset release --target tessera
 
 dev: build
-	build/release/apps/tessera/tessera dev --data-dir $(DATA_DIR) --listen $(LISTEN)
+	build/release/apps/tessera/tessera dev --data-dir $(DATA_DIR) --listen $(LISTEN) \
+	  --peers tests/standins/dev_peers.py --examples examples/dev
 
 test: bootstrap
 	cmake --preset $(TEST_PRESET) >/dev/null

@@ -79,18 +79,24 @@ Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std:
   return setup;
 }
 
-Result<std::optional<std::string>> ensureDevAdminToken(const std::filesystem::path& dataDir,
-                                                       AdminTokens& tokens) {
-  const auto path = dataDir / "admin-token";
-  if (std::filesystem::exists(path)) {
+Result<std::optional<std::string>> ensureDevToken(const std::filesystem::path& file,
+                                                  AdminTokens& tokens, AdminRole role,
+                                                  const std::string& description) {
+  if (std::filesystem::exists(file)) {
     return std::optional<std::string>();
   }
-  auto issued = tokens.create(AdminRole::kAdmin, "created by tessera dev");
+  auto issued = tokens.create(role, description);
   if (!issued) {
     return std::move(issued).error();
   }
-  TESSERA_RETURN_IF_ERROR(writePrivateFile(path, issued->token + "\n"));
+  TESSERA_RETURN_IF_ERROR(writePrivateFile(file, issued->token + "\n"));
   return std::optional<std::string>(issued->token);
+}
+
+Result<std::optional<std::string>> ensureDevAdminToken(const std::filesystem::path& dataDir,
+                                                       AdminTokens& tokens) {
+  return ensureDevToken(dataDir / "admin-token", tokens, AdminRole::kAdmin,
+                        "created by tessera dev");
 }
 
 }  // namespace tessera::hub

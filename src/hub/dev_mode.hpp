@@ -24,6 +24,11 @@ struct DevSetup {
 Result<std::optional<std::string>> ensureDevAdminToken(const std::filesystem::path& dataDir,
                                                        AdminTokens& tokens);
 
+// The same for any role and file: `tessera dev` keeps the development edge's token this way.
+Result<std::optional<std::string>> ensureDevToken(const std::filesystem::path& file,
+                                                  AdminTokens& tokens, AdminRole role,
+                                                  const std::string& description);
+
 // Fails unless `listen` is a loopback address with an explicit port (dev mode serves plain HTTP).
 Result<DevSetup> prepareDevMode(const std::filesystem::path& dataDir, const std::string& listen);
 

@@ -4,6 +4,7 @@ namespace tessera::cli {
 
 void registerAll(CLI::App& app, int& exitCode) {
   registerHubCommands(app, exitCode);
+  registerDevCommands(app, exitCode);
   registerEdgeCommands(app, exitCode);
   registerTokenCommands(app, exitCode);
   registerConfigCommands(app, exitCode);

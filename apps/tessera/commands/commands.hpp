@@ -8,7 +8,8 @@ namespace tessera::cli {
 
 void registerAll(CLI::App& app, int& exitCode);
 
-void registerHubCommands(CLI::App& app, int& exitCode);          // hub, dev, keys
+void registerHubCommands(CLI::App& app, int& exitCode);          // hub, keys
+void registerDevCommands(CLI::App& app, int& exitCode);          // dev
 void registerEdgeCommands(CLI::App& app, int& exitCode);         // edge
 void registerTokenCommands(CLI::App& app, int& exitCode);        // token verify|inspect|sign
 void registerAdminCommands(CLI::App& app, int& exitCode);        // admin token create|list|revoke

@@ -1,4 +1,4 @@
-// tessera hub, tessera dev, tessera keys {rotate,list}.
+// tessera hub, tessera keys {rotate,list}.
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -7,7 +7,6 @@
 #include "commands/hub_context.hpp"
 #include "common/log.hpp"
 #include "common/time_format.hpp"
-#include "hub/dev_mode.hpp"
 #include "hub/hub.hpp"
 #include "hub/key_schedule.hpp"
 
@@ -27,31 +26,6 @@ int runHub(hub::HubConfig config) {
   return 0;
 }
 
-void printDevBanner(const hub::DevSetup& setup, const std::optional<std::string>& newAdminToken) {
-  const auto& c = setup.config;
-  std::cout << "\n"
-            << "  Tessera hub (development mode)\n"
-            << "  ------------------------------\n"
-            << "  Hub         " << c.issuer << "\n"
-            << "  Discovery   " << c.issuer << "/.well-known/openid-configuration\n"
-            << "  JWKS        " << c.issuer << "/jwks\n"
-            << "  Health      " << c.issuer << "/healthz   " << c.issuer << "/readyz\n"
-            << "  Metrics     " << c.issuer << "/metrics\n"
-            << "  Data        " << c.sqlitePath.parent_path().string() << "\n"
-            << "  Admin token "
-            << (newAdminToken ? *newAdminToken + "  (new; also in " : std::string("in "))
-            << (c.sqlitePath.parent_path() / "admin-token").string() << (newAdminToken ? ")" : "")
-            << "\n"
-            << "\n"
-            << "  Try:  curl -s " << c.issuer << "/jwks\n"
-            << "        tessera token sign --data-dir " << c.sqlitePath.parent_path().string()
-            << " --sub demo --aud sts.amazonaws.com | tessera token inspect -\n"
-            << "        tessera keys list --data-dir " << c.sqlitePath.parent_path().string()
-            << "\n\n"
-            << "  Ctrl-C stops the hub; a second run reuses the data directory.\n\n"
-            << std::flush;
-}
-
 }  // namespace
 
 void registerHubCommands(CLI::App& app, int& exitCode) {
@@ -69,46 +43,6 @@ void registerHubCommands(CLI::App& app, int& exitCode) {
       return;
     }
     exitCode = runHub(std::move(*config));
-  });
-
-  auto* dev = app.add_subcommand(
-      "dev", "Run a development hub on the embedded SQLite store (plain HTTP, loopback only)");
-  auto dataDir = std::make_shared<std::string>("./.tessera-dev");
-  auto listen = std::make_shared<std::string>("127.0.0.1:8080");
-  dev->add_option("--data-dir", *dataDir, "Where the hub keeps its data")->capture_default_str();
-  dev->add_option("--listen", *listen, "Loopback HOST:PORT to serve on")->capture_default_str();
-  dev->callback([dataDir, listen, &exitCode] {
-    (void)initLogging("info");
-    auto setup = hub::prepareDevMode(*dataDir, *listen);
-    if (!setup) {
-      exitCode = reportError(setup.error());
-      return;
-    }
-    spdlog::warn(
-        "DEVELOPMENT MODE: the key-encryption key is {} beside the data it protects, and the hub "
-        "serves plain HTTP. Never use development mode for real workloads.",
-        setup->config.kek.file->string());
-    if (setup->createdKek) {
-      spdlog::warn("created a new development key-encryption key at {}",
-                   setup->config.kek.file->string());
-    }
-    auto hub = hub::Hub::create(setup->config);
-    if (!hub) {
-      exitCode = reportError(hub.error());
-      return;
-    }
-    if (auto started = (*hub)->start(); !started) {
-      exitCode = reportError(started.error());
-      return;
-    }
-    auto adminToken =
-        hub::ensureDevAdminToken(setup->config.sqlitePath.parent_path(), (*hub)->adminTokens());
-    if (!adminToken) {
-      exitCode = reportError(adminToken.error());
-      return;
-    }
-    printDevBanner(*setup, *adminToken);
-    (*hub)->runUntilSignal();
   });
 
   auto* keys = app.add_subcommand("keys", "Manage the hub's token-signing keys");
