@@ -5,7 +5,7 @@ DATA_DIR ?= ./.tessera-dev
 LISTEN ?= 127.0.0.1:8080
 JOBS ?= $(shell nproc)
 
-.PHONY: dev test build bench fuzz asan bootstrap format clean
+.PHONY: dev demo test build bench fuzz asan bootstrap format clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -17,6 +17,9 @@ build: bootstrap
 dev: build
 	build/release/apps/tessera/tessera dev --data-dir $(DATA_DIR) --listen $(LISTEN) \
 	  --peers tests/standins/dev_peers.py --examples examples/dev
+
+demo: build
+	scripts/demo --tessera build/release/apps/tessera/tessera
 
 test: bootstrap
 	cmake --preset $(TEST_PRESET) >/dev/null

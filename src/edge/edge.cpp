@@ -184,6 +184,9 @@ struct Edge::Impl {
     if (table->revision() != routesRevision.load()) {
       spdlog::info("edge: {} server workloads (configuration revision {})", table->size(),
                    table->revision());
+      if (routesRevision.load() >= 0) {
+        grants->forgetGrants();  // a policy may have changed: ask the hub again
+      }
       routesRevision = table->revision();
       if (proxy) {
         proxy->setRoutes(std::make_shared<const RouteTable>(std::move(*table)));

@@ -281,6 +281,20 @@ boost::asio::awaitable<Result<RouteTable>> HubGrantSource::fetchRoutes() {
   co_return std::move(*table);
 }
 
+void HubGrantSource::forgetGrants() {
+  std::lock_guard lock(impl_->mutex);
+  for (auto it = impl_->entries.begin(); it != impl_->entries.end();) {
+    if (it->second.flight) {
+      it->second.grant.reset();
+      it->second.denial.reset();
+      ++it;
+    } else {
+      it = impl_->entries.erase(it);
+    }
+  }
+  impl_->entryGauge.set(static_cast<double>(impl_->entries.size()));
+}
+
 HubGrantSourceStats HubGrantSource::stats() const {
   std::lock_guard lock(impl_->mutex);
   auto s = impl_->stats;

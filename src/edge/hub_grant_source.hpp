@@ -42,6 +42,12 @@ class HubGrantSource final : public GrantSource {
   // GET /v1/edge/routes. kUnavailable when the hub cannot be reached or refuses.
   boost::asio::awaitable<Result<RouteTable>> fetchRoutes();
 
+  // Drops every grant and denial held, so that the next request asks the hub again: the edge
+  // calls it when the hub's configuration revision changes, so that a changed or removed policy
+  // takes effect at the next routes refresh instead of at the grants' refresh points. A hub
+  // call in flight finishes and its answer is kept.
+  void forgetGrants();
+
   HubGrantSourceStats stats() const;
 
   struct Impl;

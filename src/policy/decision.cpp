@@ -250,8 +250,8 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     if (identified.empty()) {
       refuse("policy " + policyName + ": the workload is none of its client workloads (" +
                  names(spec.at("clientWorkloads")) + ")" +
-                 (mismatch ? ": " + mismatch->attribute + " " + mismatch->actual + " is not " +
-                                 mismatch->expected
+                 (mismatch ? ": " + mismatch->attribute + " " + mismatch->actual +
+                                 ", required: " + mismatch->expected
                            : std::string()),
              reason::kMatchRuleFailed);
       continue;

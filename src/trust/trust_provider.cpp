@@ -125,7 +125,7 @@ Result<VerifiedIdentity> TrustProvider::applyRules(
       Error error{ErrorCode::kTrustRuleFailed,
                   "trust provider " + name_ + ": rule " + std::to_string(i + 1) + ": " + name +
                       (it == attributes.end() ? " is absent from the evidence"
-                                              : " " + actual + " is not " + expected)};
+                                              : " " + actual + ", required: " + expected)};
       error.fields = {{"/attribute", name}, {"/expected", expected}, {"/actual", actual}};
       return error;
     }

@@ -253,7 +253,7 @@ class AwsRoleAgainstMoto(unittest.TestCase):
         self.assertFalse(failing["ok"])
         self.assertEqual(failing["code"], "trust_rule_failed")
         self.assertTrue(failing["replayed"])
-        self.assertIn("roleName 'deployer' is not equals 'admin'", failing["message"])
+        self.assertIn("roleName 'deployer', required: equals 'admin'", failing["message"])
 
     def test_iam_user_identity_from_moto(self):
         request = signed_get_caller_identity(self.endpoint, self.user_credentials, SERVER_ID)

@@ -133,16 +133,20 @@ void printBanner(const hub::DevSetup& setup, const std::optional<std::string>& n
   std::cout << "\n"
             << "  Tessera (development mode)\n"
             << "  --------------------------\n"
-            << "  Hub          " << c.issuer << "   (discovery, /jwks, /healthz, /metrics)\n"
-            << "  Data         " << data << "\n"
-            << "  Admin token  "
+            << "  Hub         " << c.issuer << "\n"
+            << "  Discovery   " << c.issuer << "/.well-known/openid-configuration\n"
+            << "  JWKS        " << c.issuer << "/jwks\n"
+            << "  Health      " << c.issuer << "/healthz   " << c.issuer << "/readyz\n"
+            << "  Metrics     " << c.issuer << "/metrics\n"
+            << "  Data        " << data << "\n"
+            << "  Admin token "
             << (newAdminToken ? *newAdminToken + "  (new; also in " : std::string("in "))
-            << (c.sqlitePath.parent_path() / "admin-token").string()
-            << (newAdminToken ? ")" : "") << "\n";
+            << (c.sqlitePath.parent_path() / "admin-token").string() << (newAdminToken ? ")" : "")
+            << "\n";
   if (edge != nullptr) {
-    std::cout << "  Edge proxy   http://" << o.proxyListen << "   (HTTP_PROXY / HTTPS_PROXY)\n"
-              << "  Edge CA      " << caFile.string() << "\n"
-              << "  Edge admin   http://" << o.edgeAdminListen << "/healthz  /metrics\n";
+    std::cout << "  Edge proxy  http://" << o.proxyListen << "   (HTTP_PROXY / HTTPS_PROXY)\n"
+              << "  Edge CA     " << caFile.string() << "\n"
+              << "  Edge admin  http://" << o.edgeAdminListen << "/healthz  /metrics\n";
   }
   if (!tryLines.empty()) {
     std::cout << "\n  Try (in another terminal, from this directory):\n";
@@ -175,9 +179,10 @@ int runDev(const DevOptions& o) {
   std::optional<DevPeersProcess> peers;
   std::map<std::string, std::string> values{{"TESSERA_DEV_HUB", hubUrl}};
   if (!o.peers.empty()) {
-    spdlog::info("starting the development peers ({}): moto, the STS front, the development "
-                 "OIDC issuer",
-                 o.peers);
+    spdlog::info(
+        "starting the development peers ({}): moto, the STS front, the development "
+        "OIDC issuer",
+        o.peers);
     auto started = DevPeersProcess::start(
         o.peers,
         {"--hub-issuer", hubUrl, "--state-dir", (dataDir / "peers").string(), "--aws-port",
@@ -295,8 +300,7 @@ void registerDevCommands(CLI::App& app, int& exitCode) {
       "Run the hub and an edge on the embedded SQLite store (plain HTTP, loopback only); with "
       "--peers also the development stand-ins (moto, an OIDC issuer) and --examples applied");
   auto o = std::make_shared<DevOptions>();
-  dev->add_option("--data-dir", o->dataDir, "Where the hub keeps its data")
-      ->capture_default_str();
+  dev->add_option("--data-dir", o->dataDir, "Where the hub keeps its data")->capture_default_str();
   dev->add_option("--listen", o->listen, "Loopback HOST:PORT the hub serves on")
       ->capture_default_str();
   dev->add_option("--proxy-listen", o->proxyListen, "Loopback HOST:PORT of the edge's proxy")

@@ -102,7 +102,8 @@ Result<DevPeersProcess> DevPeersProcess::start(const std::string& script,
     auto ready = nlohmann::json::parse(first.substr(kReady.size()), nullptr, false);
     if (!ready.is_object() || !ready.contains("substitutions") ||
         !ready["substitutions"].is_object()) {
-      return fail(ErrorCode::kUnavailable, script + ": READY: not a JSON object with substitutions");
+      return fail(ErrorCode::kUnavailable,
+                  script + ": READY: not a JSON object with substitutions");
     }
     process.ready_ = std::move(ready);
     return process;
@@ -112,7 +113,9 @@ Result<DevPeersProcess> DevPeersProcess::start(const std::string& script,
 DevPeersProcess::DevPeersProcess(DevPeersProcess&& other) noexcept
     : pid_(std::exchange(other.pid_, -1)), ready_(std::move(other.ready_)) {}
 
-DevPeersProcess::~DevPeersProcess() { stop(); }
+DevPeersProcess::~DevPeersProcess() {
+  stop();
+}
 
 void DevPeersProcess::stop() {
   if (pid_ <= 0) {

@@ -271,6 +271,19 @@ TEST_F(HubGrantSourceTest, ADenialRevokesAHeldGrant) {
   EXPECT_EQ(after.error().code, ErrorCode::kPermissionDenied);
 }
 
+TEST_F(HubGrantSourceTest, ForgetGrantsMakesTheNextRequestAskTheHubAgain) {
+  ASSERT_TRUE(grant());
+  ASSERT_TRUE(grant());
+  EXPECT_EQ(hub_.calls(), 1);  // held
+  hub_.setMode(ScriptedHub::Mode::kDeny);
+  source().forgetGrants();  // the edge saw a new configuration revision
+  EXPECT_EQ(source().stats().entries, 0u);
+  auto after = grant();
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, ErrorCode::kPermissionDenied);
+  EXPECT_EQ(hub_.calls(), 2);
+}
+
 TEST_F(HubGrantSourceTest, AHubErrorStatusIsUnavailableNamingIt) {
   hub_.setMode(ScriptedHub::Mode::kFail);
   auto failed = grant();

@@ -238,7 +238,7 @@ TEST_F(PolicyDecision, EveryRefusalCarriesItsReasonCode) {
   EXPECT_EQ(client->details["actual"], "'web'");
 
   // A trust rule's failure is carried through from the provider's error fields.
-  Error rule{ErrorCode::kTrustRuleFailed, "rule 1: namespace 'web' is not equals 'billing'"};
+  Error rule{ErrorCode::kTrustRuleFailed, "rule 1: namespace 'web', required: equals 'billing'"};
   rule.fields = {
       {"/attribute", "namespace"}, {"/expected", "equals 'billing'"}, {"/actual", "'web'"}};
   services_.identities.clear();

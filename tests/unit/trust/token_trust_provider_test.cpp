@@ -130,7 +130,7 @@ TEST_F(TokenTrustProviders, RulesMustAllHoldAndSayWhichFailed) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kTrustRuleFailed);
   EXPECT_EQ(refused.error().message,
-            "trust provider k: rule 1: namespace 'web' is not one of ['billing', 'orders']");
+            "trust provider k: rule 1: namespace 'web', required: one of ['billing', 'orders']");
 
   auto absent = provider("k2", {{"type", "kubernetes"},
                                 {"issuer", "https://k8s.example.com"},
@@ -268,7 +268,7 @@ TEST_F(TokenTrustProviders, GcpIdentityTokensYieldInstanceAttributes) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, ErrorCode::kTrustRuleFailed);
   EXPECT_EQ(refused.error().message,
-            "trust provider gcp: rule 1: projectId 'acme-dev' is not one of ['acme-prod']");
+            "trust provider gcp: rule 1: projectId 'acme-dev', required: one of ['acme-prod']");
 
   auto standard = gcpClaims();
   standard.erase("google");  // format=standard: no instance claims, so the rule cannot hold
