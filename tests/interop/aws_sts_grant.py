@@ -24,7 +24,7 @@ import botocore.exceptions
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "standins"))
-from standin_testing import Moto, StandIn  # noqa: E402
+from standin_testing import Moto, StandIn, moto_admin_key  # noqa: E402
 from hub_under_test import GrantTest, obj  # noqa: E402
 
 os.environ.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -43,13 +43,7 @@ class AwsStsGrant(GrantTest):
         # moto enforcing SigV4 and IAM; the first five actions (the admin's set-up) are free.
         cls.moto = Moto(env={"INITIAL_NO_AUTH_ACTION_COUNT": "5"})
         cls.addClassCleanup(cls.moto.stop)
-        bootstrap = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
-        iam = boto3.client("iam", endpoint_url=cls.moto.url, **bootstrap)
-        iam.create_user(UserName="admin")
-        iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        key = moto_admin_key(cls.moto.url)
         admin = dict(aws_access_key_id=key["AccessKeyId"],
                      aws_secret_access_key=key["SecretAccessKey"])
         iam = boto3.client("iam", endpoint_url=cls.moto.url, **admin)

@@ -55,7 +55,7 @@ import botocore.credentials
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "standins"))
 sys.path.insert(0, HERE)
-from standin_testing import Moto, StandIn  # noqa: E402
+from standin_testing import Moto, StandIn, moto_admin_key  # noqa: E402
 from edge_under_test import Edge  # noqa: E402
 from hub_under_test import OPENER, GrantTest, free_port, obj  # noqa: E402
 
@@ -247,14 +247,7 @@ class EdgeAws(GrantTest):
         cls.moto = Moto(env={"INITIAL_NO_AUTH_ACTION_COUNT": "5"})
         cls.addClassCleanup(cls.moto.stop)
         cls.moto_port = int(cls.moto.url.rsplit(":", 1)[1])
-        bootstrap = dict(aws_access_key_id="testing", aws_secret_access_key="testing",
-                         region_name="us-east-1")
-        iam = boto3.client("iam", endpoint_url=cls.moto.url, **bootstrap)
-        iam.create_user(UserName="admin")
-        iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        key = moto_admin_key(cls.moto.url)
         admin = dict(aws_access_key_id=key["AccessKeyId"],
                      aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1")
         iam = boto3.client("iam", endpoint_url=cls.moto.url, **admin)

@@ -20,7 +20,7 @@ from botocore.config import Config
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from standin_testing import LocalIssuer, Moto, StandIn  # noqa: E402
+from standin_testing import LocalIssuer, Moto, StandIn, moto_admin_key  # noqa: E402
 
 ACCOUNT = "123456789012"  # moto's default account
 os.environ.update({"AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
@@ -202,13 +202,7 @@ class AwsStsFrontWithEnforcementTest(unittest.TestCase):
         moto = Moto(env={"INITIAL_NO_AUTH_ACTION_COUNT": "5"})
         self.addCleanup(moto.stop)
         moto_url = moto.url
-        bootstrap = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
-        iam = boto3.client("iam", endpoint_url=moto_url, region_name="us-east-1", **bootstrap)
-        iam.create_user(UserName="admin")
-        iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-        key = iam.create_access_key(UserName="admin")["AccessKey"]
+        key = moto_admin_key(moto_url)
         admin = dict(aws_access_key_id=key["AccessKeyId"],
                      aws_secret_access_key=key["SecretAccessKey"])
         iam, role_arn = setup_account(moto_url, issuer, admin)  # actions 4 and 5

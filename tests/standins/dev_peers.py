@@ -218,14 +218,7 @@ def write_private(path, data):
 def set_up_aws(moto_url, hub_issuer):
     """What an AWS operator does once (docs/guides/aws.md), against moto. The first actions run
     before moto enforces IAM (INITIAL_NO_AUTH_ACTION_COUNT); everything after is signed."""
-    bootstrap = dict(aws_access_key_id="bootstrap", aws_secret_access_key="bootstrap",
-                     region_name="us-east-1")
-    iam = boto3.client("iam", endpoint_url=moto_url, **bootstrap)
-    iam.create_user(UserName="admin")
-    iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
-    key = iam.create_access_key(UserName="admin")["AccessKey"]
+    key = common.moto_admin_key(moto_url)
     admin = dict(aws_access_key_id=key["AccessKeyId"],
                  aws_secret_access_key=key["SecretAccessKey"], region_name="us-east-1")
     iam = boto3.client("iam", endpoint_url=moto_url, **admin)

@@ -313,6 +313,20 @@ class Moto:
         stop_process_group(self.proc)
 
 
+def moto_admin_key(moto_url):
+    """What a new AWS account's root user does first, against moto run with
+    INITIAL_NO_AUTH_ACTION_COUNT: the IAM user "admin" allowed everything, and its access key
+    (the AccessKey dict). Three unauthenticated actions."""
+    import boto3  # only the AWS stand-ins and tests need it
+    iam = boto3.client("iam", endpoint_url=moto_url, aws_access_key_id="bootstrap",
+                       aws_secret_access_key="bootstrap", region_name="us-east-1")
+    iam.create_user(UserName="admin")
+    iam.put_user_policy(UserName="admin", PolicyName="all", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    return iam.create_access_key(UserName="admin")["AccessKey"]
+
+
 def stop_process_group(proc, timeout=15):
     """SIGTERM to the process group a start_new_session child leads, SIGKILL if it lingers."""
     if proc.poll() is None:

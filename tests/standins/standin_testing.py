@@ -98,3 +98,4 @@ class StandIn:
 
 # moto_server on a free loopback port; stop() ends it.
 Moto = common.Moto
+moto_admin_key = common.moto_admin_key
