@@ -662,6 +662,9 @@ Result<ResignResult> resignPresigned(RequestHead& head, const sigv4::Credentials
   if (left < std::chrono::seconds(1)) {
     return invalid("the presigned URL has expired");
   }
+  // A presigned URL carries the session token in its query; a token header the client added is
+  // a placeholder, replaced like every other credential it sent (dropped here).
+  head.headers.remove("x-amz-security-token");
   for (const auto& name : client.signedHeaders) {
     if (!head.headers.contains(name)) {
       return invalid("the client signed the header " + name + ", which the request lacks");

@@ -512,6 +512,22 @@ TEST(SigV4Resigner, APresignedUrlIsPresignedAgainForTheTimeItHadLeft) {
   EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
 }
 
+TEST(SigV4Resigner, APresignedUrlLosesASecurityTokenHeaderTheClientAdded) {
+  // Found by sigv4_resign_fuzz: the placeholder token header used to pass through untouched.
+  auto p = params("s3", std::string(sigv4::kUnsignedPayload), kSignedAt);
+  auto r = presignable();
+  auto client = sigv4::presign(r, kPlaceholder, p, std::chrono::seconds(900));
+  ASSERT_TRUE(client.ok());
+  RequestHead head = headOf(r);
+  head.target = r.path + "?" + client->query;
+  head.headers.add("X-Amz-Security-Token", "placeholder");
+  auto result = resignSigV4(head, kGrant, kNow);
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_FALSE(head.headers.contains("x-amz-security-token"));
+  EXPECT_NE(head.target.find("X-Amz-Security-Token=grant-session-token"), std::string::npos);
+  expectNoPlaceholder(head);
+}
+
 TEST(SigV4Resigner, APresignedUrlOfAnotherServiceSignsTheEmptyBodyHash) {
   // The shape of an EKS token: a presigned STS GetCallerIdentity with an extra signed header.
   sigv4::Request r;
