@@ -18,8 +18,9 @@ BENCH_EDGE_THREADS (2, wrk threads), BENCH_EDGE_CONNECTIONS (64), BENCH_EDGE_ROU
 BENCH_EDGE_WORKERS (2: the edge's `threads` and the nginx proxy's worker_processes),
 BENCH_EDGE_MALLOC_ARENA_MAX (unset: glibc's default; set it to run the edge with that
 MALLOC_ARENA_MAX), BENCH_EDGE_CASES (nginx,edge).
-Machine-readable lines: `round <case> <n> rps .. p50_ms .. p99_ms .. requests .. errors ..`,
-`median <case> rps .. p50_ms .. p99_ms ..`, `rss idle_kb .. warm_kb .. peak_kb ..`."""
+Machine-readable lines: `round <case> <n> rps .. p50_ms .. p99_ms .. cpu_us .. requests ..
+errors ..`, `median <case> rps .. p50_ms .. p99_ms .. cpu_us ..` (cpu_us: the proxy's CPU time per
+request), `rss idle_kb .. warm_kb .. peak_kb ..`."""
 import json
 import os
 import signal
@@ -140,16 +141,35 @@ def rss_breakdown(pid):
     return out
 
 
-def tree_rss_kb(pid):
-    """VmRSS of `pid` plus its children's (nginx with a master: the workers)."""
-    total = vm_rss_kb(pid)
+def tree_pids(pid):
+    """`pid` and its children (nginx with a master: the workers)."""
+    pids = [pid]
     try:
         with open(f"/proc/{pid}/task/{pid}/children") as f:
-            for child in f.read().split():
-                total += vm_rss_kb(int(child))
+            pids += [int(child) for child in f.read().split()]
     except OSError:
         pass
-    return total
+    return pids
+
+
+def tree_rss_kb(pid):
+    """VmRSS of `pid` plus its children's."""
+    return sum(vm_rss_kb(p) for p in tree_pids(pid))
+
+
+def cpu_seconds(pid):
+    """utime + stime of one process, seconds (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except OSError:
+        return 0.0
+
+
+def tree_cpu_seconds(pid):
+    """utime + stime of `pid` and its children, seconds."""
+    return sum(cpu_seconds(p) for p in tree_pids(pid))
 
 
 class RssSampler:
@@ -304,17 +324,19 @@ def main():
         peak_kb, nginx_peak_kb = 0, 0
         for r in range(ROUNDS):
             for case in CASES:
+                pid = nginx_proxy.pid if case == "nginx" else edge.pid
+                sampler = RssSampler(pid)
+                cpu_before = tree_cpu_seconds(pid)
                 if case == "nginx":
-                    sampler = RssSampler(nginx_proxy.pid)
                     res = run_wrk(script, f"http://127.0.0.1:{px_port}/", "/")
                     nginx_peak_kb = max(nginx_peak_kb, sampler.finish())
                 else:
-                    sampler = RssSampler(edge.pid)
                     res = run_wrk(script, f"http://127.0.0.1:{edge_port}/", upstream_url)
                     peak_kb = max(peak_kb, sampler.finish())
+                res["cpu_us"] = (tree_cpu_seconds(pid) - cpu_before) * 1e6 / max(1, res["requests"])
                 results[case].append(res)
                 print(f"round {case} {r + 1} rps {res['rps']:.0f} p50_ms {res['p50_ms']:.3f} "
-                      f"p99_ms {res['p99_ms']:.3f} requests {res['requests']} "
+                      f"p99_ms {res['p99_ms']:.3f} cpu_us {res['cpu_us']:.1f} requests {res['requests']} "
                       f"errors {res['errors']}", flush=True)
                 if res["errors"]:
                     raise RuntimeError(f"{case}: {res['errors']} failed requests\n"
@@ -335,11 +357,11 @@ def main():
             cluster.server.shutdown()
         tmp.cleanup()
 
-    med = {c: {k: statistics.median(x[k] for x in results[c]) for k in ("rps", "p50_ms", "p99_ms")}
-           for c in CASES}
+    med = {c: {k: statistics.median(x[k] for x in results[c])
+               for k in ("rps", "p50_ms", "p99_ms", "cpu_us")} for c in CASES}
     for c in CASES:
         print(f"median {c} rps {med[c]['rps']:.0f} p50_ms {med[c]['p50_ms']:.3f} "
-              f"p99_ms {med[c]['p99_ms']:.3f}")
+              f"p99_ms {med[c]['p99_ms']:.3f} cpu_us {med[c]['cpu_us']:.1f}")
     print(f"rss idle_kb {idle_kb} warm_kb {warm_kb} peak_kb {peak_kb} after_kb {after_kb} "
           f"nginx_proxy_peak_kb {nginx_peak_kb}")
     print("rss_parts idle " + " ".join(f"{k} {v}" for k, v in idle_parts.items()) + " after "
@@ -356,11 +378,15 @@ def main():
     n, e = med["nginx"], med["edge"]
     spread = {c: (min(x["rps"] for x in results[c]), max(x["rps"] for x in results[c]))
               for c in CASES}
-    print(f"{'case':<40}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}  req/s range over rounds")
+    print(f"{'case':<40}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'CPU us/req':>12}  "
+          "req/s range over rounds")
     print(f"{'nginx reverse proxy (anchor)':<40}{n['rps']:>10,.0f}{n['p50_ms']:>9.2f}"
-          f"{n['p99_ms']:>9.2f}  {spread['nginx'][0]:,.0f}..{spread['nginx'][1]:,.0f}")
+          f"{n['p99_ms']:>9.2f}{n['cpu_us']:>12.1f}  "
+          f"{spread['nginx'][0]:,.0f}..{spread['nginx'][1]:,.0f}")
     print(f"{'tessera edge, bearer from cached grant':<40}{e['rps']:>10,.0f}{e['p50_ms']:>9.2f}"
-          f"{e['p99_ms']:>9.2f}  {spread['edge'][0]:,.0f}..{spread['edge'][1]:,.0f}")
+          f"{e['p99_ms']:>9.2f}{e['cpu_us']:>12.1f}  "
+          f"{spread['edge'][0]:,.0f}..{spread['edge'][1]:,.0f}")
+    print("CPU us/req: the proxy's own CPU time (user + system, all its processes) per request")
     rps_ratio = e["rps"] / n["rps"] if n["rps"] else 0.0
     p99_ratio = e["p99_ms"] / n["p99_ms"] if n["p99_ms"] else float("inf")
     checks = [("throughput edge / nginx >= 1.0", f"{rps_ratio:.3f}", rps_ratio >= 1.0),

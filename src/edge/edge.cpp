@@ -109,8 +109,10 @@ struct Edge::Impl {
   EdgeConfig config;
   const Clock& clock;
   MetricsRegistry metrics;
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  // One io_context per thread; the first also runs the listeners other than the proxy, the route
+  // refresh and the hub calls.
+  std::vector<std::unique_ptr<asio::io_context>> workers;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::thread> threads;
   std::shared_ptr<net::HttpClient> http;
   std::shared_ptr<EvidenceCollector> evidence;
@@ -165,12 +167,24 @@ struct Edge::Impl {
     }
   }
 
-  Impl(EdgeConfig c, const Clock& clk)
-      : config(std::move(c)),
-        clock(clk),
-        ioc(config.threads > 0
-                ? config.threads
-                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))) {}
+  Impl(EdgeConfig c, const Clock& clk) : config(std::move(c)), clock(clk) {
+    const auto count = config.threads > 0
+                           ? static_cast<std::size_t>(config.threads)
+                           : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    for (std::size_t i = 0; i < count; ++i) {
+      workers.push_back(std::make_unique<asio::io_context>(1));
+    }
+  }
+
+  asio::io_context& mainContext() { return *workers.front(); }
+
+  std::vector<asio::io_context*> workerPointers() const {
+    std::vector<asio::io_context*> out;
+    for (const auto& w : workers) {
+      out.push_back(w.get());
+    }
+    return out;
+  }
 
   asio::awaitable<bool> refreshRoutes() {
     auto table = co_await grants->fetchRoutes();
@@ -248,8 +262,8 @@ Result<std::unique_ptr<Edge>> Edge::create(EdgeConfig config, const Clock& clock
     options.idleTimeout = c.proxy.idleTimeout;
     options.connectTimeout = c.proxy.connectTimeout;
     options.upstreamCaBundle = c.decrypt.upstreamCaBundle;
-    impl->proxy = std::make_unique<HttpProxy>(impl->ioc, std::move(options), *impl->grants,
-                                              impl->leaves, clock, impl->metrics);
+    impl->proxy = std::make_unique<HttpProxy>(impl->workerPointers(), std::move(options),
+                                              *impl->grants, impl->leaves, clock, impl->metrics);
   }
   for (const auto& p : c.postgres) {
     PostgresListenerOptions options;
@@ -263,7 +277,7 @@ Result<std::unique_ptr<Edge>> Edge::create(EdgeConfig config, const Clock& clock
     options.upstream.serverName = p.serverName;
     options.target = Target{p.host, p.port, "postgres"};
     impl->postgres.push_back(
-        std::make_unique<PostgresListener>(impl->ioc, *impl->grants, std::move(options)));
+        std::make_unique<PostgresListener>(impl->mainContext(), *impl->grants, std::move(options)));
   }
   if (!c.metadata.listen.empty()) {
     net::Router router;
@@ -321,15 +335,12 @@ Result<void> Edge::start() {
     TESSERA_RETURN_IF_ERROR(impl.metadataServer->start());
   }
   TESSERA_RETURN_IF_ERROR(impl.adminServer->start());
-  impl.work.emplace(asio::make_work_guard(impl.ioc));
-  const auto threadCount = impl.config.threads > 0
-                               ? static_cast<std::size_t>(impl.config.threads)
-                               : std::max<std::size_t>(1, std::thread::hardware_concurrency());
-  for (std::size_t i = 0; i < threadCount; ++i) {
-    impl.threads.emplace_back([&impl] {
+  for (auto& worker : impl.workers) {
+    impl.work.push_back(asio::make_work_guard(*worker));
+    impl.threads.emplace_back([ioc = worker.get()] {
       for (;;) {
         try {
-          impl.ioc.run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           spdlog::error("edge: unexpected exception on an I/O thread: {}", e.what());
@@ -337,10 +348,10 @@ Result<void> Edge::start() {
       }
     });
   }
-  auto first = asio::co_spawn(impl.ioc, impl.refreshRoutes(), asio::use_future);
+  auto first = asio::co_spawn(impl.mainContext(), impl.refreshRoutes(), asio::use_future);
   first.wait();
-  impl.refreshTimer.emplace(impl.ioc);
-  asio::co_spawn(impl.ioc, impl.refreshLoop(), asio::detached);
+  impl.refreshTimer.emplace(impl.mainContext());
+  asio::co_spawn(impl.mainContext(), impl.refreshLoop(), asio::detached);
   spdlog::info("edge started: hub {}, proxy port {}, admin port {}", impl.config.hub.url,
                proxyPort(), adminPort());
   return {};
@@ -362,12 +373,14 @@ void Edge::stop() {
   }
   impl.adminServer->stop(std::chrono::seconds(2));
   if (impl.refreshTimer) {
-    asio::post(impl.ioc, [&impl] { impl.refreshTimer->cancel(); });
+    asio::post(impl.mainContext(), [&impl] { impl.refreshTimer->cancel(); });
   }
-  impl.work.reset();
-  // Connections still open (tunnels, relays) end with the io_context.
+  impl.work.clear();
+  // Connections still open (tunnels, relays) end with the io_contexts.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  impl.ioc.stop();
+  for (auto& worker : impl.workers) {
+    worker->stop();
+  }
   for (auto& t : impl.threads) {
     t.join();
   }

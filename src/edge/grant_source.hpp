@@ -21,6 +21,13 @@ class GrantSource {
   // server workload is configured for the target.
   virtual boost::asio::awaitable<Result<std::shared_ptr<const Grant>>> grantFor(
       Target target, ClientContext context) = 0;
+
+  // The grant for `target` when one is held and needs no refresh yet, else null (then call
+  // grantFor). Lets a listener skip the coroutine on its hot path; counts as a hit.
+  virtual std::shared_ptr<const Grant> heldGrant(const Target& /*target*/,
+                                                 const ClientContext& /*context*/) {
+    return nullptr;
+  }
 };
 
 }  // namespace tessera::edge

@@ -11,7 +11,6 @@
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -25,9 +24,12 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <unordered_map>
+#include <vector>
 
 #include "crypto/digest.hpp"
+#include "edge/http_head.hpp"
 #include "edge/http_injector.hpp"
 #include "edge/original_destination.hpp"
 #include "edge/request_target.hpp"
@@ -52,7 +54,42 @@ using boost::system::error_code;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kRelayBufferBytes = 64 * 1024;
+constexpr std::size_t kRelayBufferBytes = 16 * 1024;
+// Free relay buffers kept per thread for the next request.
+constexpr std::size_t kPooledRelayBuffers = 64;
+
+// The buffer a request's body and response pass through, borrowed from a per-thread pool: as a
+// local array it made every request's coroutine frame 16+ KiB (a large malloc and free per
+// request) and stayed in memory for the request's whole life either way.
+class RelayBuffer {
+ public:
+  RelayBuffer() {
+    auto& pool = freeList();
+    if (pool.empty()) {
+      data_ = std::make_unique<char[]>(kRelayBufferBytes);
+    } else {
+      data_ = std::move(pool.back());
+      pool.pop_back();
+    }
+  }
+  ~RelayBuffer() {
+    auto& pool = freeList();
+    if (data_ && pool.size() < kPooledRelayBuffers) {
+      pool.push_back(std::move(data_));
+    }
+  }
+  RelayBuffer(const RelayBuffer&) = delete;
+  RelayBuffer& operator=(const RelayBuffer&) = delete;
+  char* data() { return data_.get(); }
+  static constexpr std::size_t size() { return kRelayBufferBytes; }
+
+ private:
+  static std::vector<std::unique_ptr<char[]>>& freeList() {
+    thread_local std::vector<std::unique_ptr<char[]>> pool;
+    return pool;
+  }
+  std::unique_ptr<char[]> data_;
+};
 
 using PlainStream = beast::tcp_stream;
 using TlsStream = beast::ssl_stream<beast::tcp_stream>;
@@ -140,9 +177,17 @@ bool isIpLiteral(const std::string& host) {
   return !ec;
 }
 
+std::string serverNameFor(const Authority& authority, const Route* route) {
+  return route != nullptr && !route->serverName.empty() ? route->serverName : authority.host;
+}
+
 // The connection to a server, kept for the client connection's next request to the same place.
 struct Upstream {
-  std::string key;  // host|port|tls|sni
+  // Where it goes (empty host: nowhere).
+  std::string host;
+  std::uint16_t port = 0;
+  bool tlsOn = false;
+  std::string sni;
   // Transparent sessions: the original destination, dialed instead of resolving the host.
   std::optional<tcp::endpoint> pinned;
   std::unique_ptr<PlainStream> plain;
@@ -162,13 +207,32 @@ struct Upstream {
     plain.reset();
     tls.reset();
     buffer.clear();
-    key.clear();
+    host.clear();
+    sni.clear();
+  }
+  void setDestination(const Authority& authority, bool useTls, const std::string& serverName) {
+    host = authority.host;
+    port = authority.port;
+    tlsOn = useTls;
+    sni = serverName;
+  }
+  // Open and connected to that place already (no allocation: called for every request).
+  bool goesTo(const Authority& authority, bool useTls, const Route* route) const {
+    if (host.empty() || host != authority.host || port != authority.port || tlsOn != useTls) {
+      return false;
+    }
+    const std::string& wanted =
+        route != nullptr && !route->serverName.empty() ? route->serverName : authority.host;
+    return sni == wanted && open();
   }
 };
 }  // namespace
 
 struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
-  asio::io_context& ioc;
+  // Each connection lives on one worker (a single-threaded io_context): no strands, no locks
+  // between a connection's operations.
+  std::vector<asio::io_context*> workers;
+  std::atomic<std::size_t> nextWorker{0};
   HttpProxyOptions options;
   GrantSource& grants;
   std::shared_ptr<LeafCache> leaves;
@@ -197,9 +261,9 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
   Counter& upstreamErrorCounter;
   MetricsRegistry& metrics;
 
-  Impl(asio::io_context& io, HttpProxyOptions o, GrantSource& g, std::shared_ptr<LeafCache> l,
-       const Clock& c, MetricsRegistry& m)
-      : ioc(io),
+  Impl(std::vector<asio::io_context*> w, HttpProxyOptions o, GrantSource& g,
+       std::shared_ptr<LeafCache> l, const Clock& c, MetricsRegistry& m)
+      : workers(std::move(w)),
         options(std::move(o)),
         grants(g),
         leaves(std::move(l)),
@@ -322,7 +386,8 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
 asio::awaitable<void> HttpProxy::Impl::acceptLoop(tcp::acceptor& from, bool transparent) {
   auto self = shared_from_this();
   for (;;) {
-    auto executor = asio::make_strand(ioc);
+    auto& worker = *workers[nextWorker.fetch_add(1, std::memory_order_relaxed) % workers.size()];
+    auto executor = worker.get_executor();
     auto [ec, socket] = co_await from.async_accept(executor, kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) {
@@ -423,11 +488,8 @@ asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket) {
 asio::awaitable<Result<void>> HttpProxy::Impl::connectUpstream(Upstream& up,
                                                                const Authority& authority, bool tls,
                                                                const Route* route) {
-  const std::string sni =
-      route != nullptr && !route->serverName.empty() ? route->serverName : authority.host;
-  const std::string key = authority.host + '|' + std::to_string(authority.port) + '|' +
-                          (tls ? "tls" : "plain") + '|' + sni;
-  if (up.key == key && up.open()) {
+  const std::string sni = serverNameFor(authority, route);
+  if (up.goesTo(authority, tls, route)) {
     co_return Result<void>{};
   }
   up.reset();
@@ -454,7 +516,7 @@ asio::awaitable<Result<void>> HttpProxy::Impl::connectUpstream(Upstream& up,
   plain->socket().set_option(tcp::no_delay(true));
   if (!tls) {
     up.plain = std::move(plain);
-    up.key = key;
+    up.setDestination(authority, tls, sni);
     co_return Result<void>{};
   }
   auto ctx = upstreamContext(route);
@@ -476,7 +538,7 @@ asio::awaitable<Result<void>> HttpProxy::Impl::connectUpstream(Upstream& up,
                                              ") failed: " + handshakeError.message()};
   }
   up.tls = std::move(stream);
-  up.key = key;
+  up.setDestination(authority, tls, sni);
   co_return Result<void>{};
 }
 
@@ -520,12 +582,16 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
     upstreamTls = route->upstreamTls;
     Target t{authority.host, authority.port, "http"};
     ClientContext ctx{sourceIp};
-    auto grant = co_await grants.grantFor(std::move(t), std::move(ctx));
+    std::shared_ptr<const Grant> grant = grants.heldGrant(t, ctx);
     if (!grant) {
-      co_await answer(client, statusForGrantError(grant.error()), grant.error(), version);
-      co_return false;
+      auto fetched = co_await grants.grantFor(std::move(t), std::move(ctx));
+      if (!fetched) {
+        co_await answer(client, statusForGrantError(fetched.error()), fetched.error(), version);
+        co_return false;
+      }
+      grant = std::move(*fetched);
     }
-    auto injectedHead = injectHttp(head, **grant, clock.now());
+    auto injectedHead = injectHttp(head, *grant, clock.now());
     if (!injectedHead) {
       const int status = injectedHead.error().code == ErrorCode::kInvalidArgument ? 400 : 502;
       co_await answer(client, status, injectedHead.error(), version);
@@ -541,7 +607,7 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
         expectContinue = false;
       }
       wholeBody.emplace();
-      std::array<char, kRelayBufferBytes> piece{};
+      RelayBuffer piece;
       while (!parser.is_done()) {
         parser.get().body().data = piece.data();
         parser.get().body().size = piece.size();
@@ -560,14 +626,14 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
           co_return false;
         }
       }
-      if (auto signedHead = injectHttpWithBody(head, *wholeBody, **grant, clock.now());
+      if (auto signedHead = injectHttpWithBody(head, *wholeBody, *grant, clock.now());
           !signedHead) {
         co_await answer(client, 400, signedHead.error(), version);
         co_return false;
       }
     }
     injected.fetch_add(1, std::memory_order_relaxed);
-    injectionCounter((*grant)->injection.method).inc();
+    injectionCounter(grant->injection.method).inc();
   }
   if (expectContinue) {
     // The edge answers the client's Expect itself (the decision is made); the server gets the
@@ -579,7 +645,10 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
       co_return false;
     }
   }
-  auto connected = co_await connectUpstream(up, authority, upstreamTls, route);
+  Result<void> connected;
+  if (!up.goesTo(authority, upstreamTls, route)) {
+    connected = co_await connectUpstream(up, authority, upstreamTls, route);
+  }
   if (!connected) {
     upstreamErrors.fetch_add(1, std::memory_order_relaxed);
     upstreamErrorCounter.inc();
@@ -619,87 +688,99 @@ asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
     RequestHead head, std::unique_ptr<BodyTransform> transform,
     std::optional<std::string> wholeBody, Server& server, beast::flat_buffer& serverBuffer) {
   const auto& in = parser.get();
-  http::request<http::buffer_body> out;
-  out.method_string(head.method);
-  out.target(head.target);
-  out.version(11);
-  for (const auto& [name, value] : head.headers) {
-    out.insert(name, value);
-  }
-  if (wholeBody) {
-    out.content_length(wholeBody->size());
-  } else if (in.chunked()) {
-    out.chunked(true);
-  } else if (const auto length = parser.content_length()) {
-    if (!out.has_content_length()) {
-      out.content_length(*length);
-    }
-  }
-  out.keep_alive(true);
-  // Not value-initialized: `{}` zeroed 64 KiB of the coroutine frame on every request.
-  std::array<char, kRelayBufferBytes> chunk;
-  std::string transformed;
-  http::request_serializer<http::buffer_body> requestWriter{out};
-  out.body().data = nullptr;
-  out.body().more = !parser.is_done() || (wholeBody && !wholeBody->empty());
-  setTimeout(server, options.ioTimeout);
-  auto [headError, headBytes] = co_await http::async_write_header(server, requestWriter, kTuple);
-  if (headError) {
-    co_return Error{ErrorCode::kHttpUpstream, "sending the request failed: " + headError.message()};
-  }
-  if (wholeBody && !wholeBody->empty()) {
-    out.body().data = wholeBody->data();
-    out.body().size = wholeBody->size();
-    out.body().more = false;
-    setTimeout(server, options.ioTimeout);
-    auto [bodyError, bodyBytes] = co_await http::async_write(server, requestWriter, kTuple);
-    if (bodyError && bodyError != http::error::need_buffer) {
-      co_return Error{ErrorCode::kHttpUpstream, "sending the body failed: " + bodyError.message()};
-    }
-  }
+  RelayBuffer chunk;
   bool finished = wholeBody.has_value() || parser.is_done();
-  while (!finished) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
-    setTimeout(client, options.ioTimeout);
-    auto [readError, readBytes] = co_await http::async_read_some(client, buffer, parser, kTuple);
-    if (readError && readError != http::error::need_buffer) {
-      co_return Error{ErrorCode::kIo, "the client's body ended: " + readError.message()};
-    }
-    const std::size_t got = chunk.size() - parser.get().body().size;
-    finished = parser.is_done();
-    std::string_view piece(chunk.data(), got);
-    if (transform) {
-      transformed.clear();
-      if (auto fed = transform->feed(piece, transformed); !fed) {
-        co_return fed.error();
-      }
-      if (finished) {
-        if (auto done = transform->finish(transformed); !done) {
-          co_return done.error();
-        }
-      }
-      piece = transformed;
-    }
-    if (piece.empty() && !finished) {
-      continue;
-    }
-    out.body().data = const_cast<char*>(piece.data());
-    out.body().size = piece.size();
-    out.body().more = !finished;
-    setTimeout(server, options.ioTimeout);
-    auto [writeError, written] = co_await http::async_write(server, requestWriter, kTuple);
-    if (writeError && writeError != http::error::need_buffer) {
-      co_return Error{ErrorCode::kHttpUpstream, "sending the body failed: " + writeError.message()};
-    }
+  // The head is checked (and, when no body is still to come, serialized) here: no injected
+  // value may split a header, whichever way the request goes out.
+  std::string wire;
+  if (auto serialized = appendRequestHead(
+          wire, head, wholeBody ? std::optional<std::size_t>(wholeBody->size()) : std::nullopt);
+      !serialized) {
+    co_return serialized.error();
   }
-  if (!requestWriter.is_done()) {
+  if (finished) {
+    // Head and body in one write.
+    std::array<asio::const_buffer, 2> pieces{
+        asio::buffer(wire), wholeBody ? asio::buffer(*wholeBody) : asio::const_buffer()};
+    setTimeout(server, options.ioTimeout);
+    auto [sendError, sent] = co_await asio::async_write(server, pieces, kTuple);
+    if (sendError) {
+      co_return Error{ErrorCode::kHttpUpstream,
+                      "sending the request failed: " + sendError.message()};
+    }
+  } else {
+    // The body streams (through `transform` when the injection rewrites it): Beast frames it.
+    http::request<http::buffer_body> out;
+    out.method_string(head.method);
+    out.target(head.target);
+    out.version(11);
+    for (const auto& [name, value] : head.headers) {
+      out.insert(name, value);
+    }
+    if (in.chunked()) {
+      out.chunked(true);
+    } else if (const auto length = parser.content_length()) {
+      if (!out.has_content_length()) {
+        out.content_length(*length);
+      }
+    }
+    out.keep_alive(true);
+    std::string transformed;
+    http::request_serializer<http::buffer_body> requestWriter{out};
     out.body().data = nullptr;
     out.body().size = 0;
-    out.body().more = false;
-    auto [endError, endBytes] = co_await http::async_write(server, requestWriter, kTuple);
-    if (endError && endError != http::error::need_buffer) {
-      co_return Error{ErrorCode::kHttpUpstream, "ending the request failed: " + endError.message()};
+    out.body().more = true;
+    setTimeout(server, options.ioTimeout);
+    auto [headError, headBytes] = co_await http::async_write_header(server, requestWriter, kTuple);
+    if (headError) {
+      co_return Error{ErrorCode::kHttpUpstream,
+                      "sending the request failed: " + headError.message()};
+    }
+    while (!finished) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      setTimeout(client, options.ioTimeout);
+      auto [readError, readBytes] = co_await http::async_read_some(client, buffer, parser, kTuple);
+      if (readError && readError != http::error::need_buffer) {
+        co_return Error{ErrorCode::kIo, "the client's body ended: " + readError.message()};
+      }
+      const std::size_t got = chunk.size() - parser.get().body().size;
+      finished = parser.is_done();
+      std::string_view piece(chunk.data(), got);
+      if (transform) {
+        transformed.clear();
+        if (auto fed = transform->feed(piece, transformed); !fed) {
+          co_return fed.error();
+        }
+        if (finished) {
+          if (auto done = transform->finish(transformed); !done) {
+            co_return done.error();
+          }
+        }
+        piece = transformed;
+      }
+      if (piece.empty() && !finished) {
+        continue;
+      }
+      out.body().data = const_cast<char*>(piece.data());
+      out.body().size = piece.size();
+      out.body().more = !finished;
+      setTimeout(server, options.ioTimeout);
+      auto [writeError, written] = co_await http::async_write(server, requestWriter, kTuple);
+      if (writeError && writeError != http::error::need_buffer) {
+        co_return Error{ErrorCode::kHttpUpstream,
+                        "sending the body failed: " + writeError.message()};
+      }
+    }
+    if (!requestWriter.is_done()) {
+      out.body().data = nullptr;
+      out.body().size = 0;
+      out.body().more = false;
+      auto [endError, endBytes] = co_await http::async_write(server, requestWriter, kTuple);
+      if (endError && endError != http::error::need_buffer) {
+        co_return Error{ErrorCode::kHttpUpstream,
+                        "ending the request failed: " + endError.message()};
+      }
     }
   }
 
@@ -743,15 +824,30 @@ asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
   }
   back.keep_alive(parser.keep_alive() && !(untilClose && head.version != 11));
   http::response_serializer<http::buffer_body> responseWriter{back};
-  back.body().data = nullptr;
-  back.body().more = !response.is_done();
+  // The body bytes that came with the head go out with it, in one write; for a small response
+  // that is all of it.
+  bool responseDone = response.is_done();
+  std::size_t early = 0;
+  if (!responseDone && serverBuffer.size() > 0) {
+    response.get().body().data = chunk.data();
+    response.get().body().size = chunk.size();
+    error_code parseError;
+    serverBuffer.consume(response.put(serverBuffer.data(), parseError));
+    if (parseError && parseError != http::error::need_buffer) {
+      co_return Error{ErrorCode::kHttpUpstream,
+                      "the server's response cannot be read: " + parseError.message()};
+    }
+    early = chunk.size() - response.get().body().size;
+    responseDone = response.is_done();
+  }
+  back.body().data = early > 0 ? chunk.data() : nullptr;
+  back.body().size = early;
+  back.body().more = !responseDone;
   setTimeout(client, options.ioTimeout);
-  auto [backHeadError, backHeadBytes] =
-      co_await http::async_write_header(client, responseWriter, kTuple);
-  if (backHeadError) {
+  auto [backHeadError, backHeadBytes] = co_await http::async_write(client, responseWriter, kTuple);
+  if (backHeadError && backHeadError != http::error::need_buffer) {
     co_return Error{ErrorCode::kIo, "the client went away: " + backHeadError.message()};
   }
-  bool responseDone = response.is_done();
   while (!responseDone) {
     response.get().body().data = chunk.data();
     response.get().body().size = chunk.size();
@@ -920,7 +1016,7 @@ asio::awaitable<void> HttpProxy::Impl::splice(PlainStream& client, beast::flat_b
     }
     buffer.consume(buffer.size());
   }
-  // Two pumps on this connection's strand; an idle watchdog closes both sockets when neither
+  // Two pumps on this connection's worker; an idle watchdog closes both sockets when neither
   // side has sent anything for idleTimeout.
   auto lastActivity = std::make_shared<std::atomic<std::int64_t>>(0);
   auto pumpsLeft = std::make_shared<int>(2);
@@ -1206,11 +1302,15 @@ asio::awaitable<void> HttpProxy::Impl::transparentHttp(PlainStream& client,
   up.reset();
 }
 
-HttpProxy::HttpProxy(asio::io_context& ioc, HttpProxyOptions options, GrantSource& grants,
-                     std::shared_ptr<LeafCache> leaves, const Clock& clock,
+HttpProxy::HttpProxy(std::vector<asio::io_context*> workers, HttpProxyOptions options,
+                     GrantSource& grants, std::shared_ptr<LeafCache> leaves, const Clock& clock,
                      MetricsRegistry& metrics)
-    : impl_(std::make_shared<Impl>(ioc, std::move(options), grants, std::move(leaves), clock,
-                                   metrics)) {}
+    : impl_(std::make_shared<Impl>(std::move(workers), std::move(options), grants,
+                                   std::move(leaves), clock, metrics)) {
+  if (impl_->workers.empty()) {
+    throw std::invalid_argument("HttpProxy needs at least one worker io_context");
+  }
+}
 
 HttpProxy::~HttpProxy() {
   stop();
@@ -1227,9 +1327,10 @@ Result<void> HttpProxy::start() {
     return std::move(ctx).error();
   }
   impl.defaultUpstreamTls = std::move(*ctx);
-  auto executor = asio::make_strand(impl.ioc);
+  auto& acceptContext = *impl.workers.front();
+  auto executor = acceptContext.get_executor();
   if (!impl.options.bind.empty()) {
-    auto acceptor = net::listenOn(impl.ioc, executor, impl.options.bind);
+    auto acceptor = net::listenOn(acceptContext, executor, impl.options.bind);
     if (!acceptor) {
       return std::move(acceptor).error();
     }
@@ -1242,7 +1343,7 @@ Result<void> HttpProxy::start() {
                  impl.boundPort.load(), impl.leaves ? "available" : "off");
   }
   if (!impl.options.transparentBind.empty()) {
-    auto acceptor = net::listenOn(impl.ioc, executor, impl.options.transparentBind);
+    auto acceptor = net::listenOn(acceptContext, executor, impl.options.transparentBind);
     if (!acceptor) {
       return std::move(acceptor).error();
     }

@@ -5,7 +5,7 @@
 // server over TLS verified against the system roots or the workload's bundle. Everything else is
 // forwarded or tunneled untouched. Fail closed: a request that should carry a credential and
 // cannot get one is answered by the edge (403/503/502 with a Tessera-Error header and a JSON
-// body naming the reason), never sent without it. Owned by Edge; runs on its io_context.
+// body naming the reason), never sent without it. Owned by Edge; runs on its worker io_contexts.
 //
 // Transparent mode (transparentBind): a second listener for connections an iptables/nftables
 // REDIRECT sent to the edge — the workload has no proxy settings. The original destination comes
@@ -27,6 +27,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/clock.hpp"
 #include "common/metrics.hpp"
@@ -64,9 +65,12 @@ struct HttpProxyStats {
 
 class HttpProxy {
  public:
-  // `leaves` may be null: then no TLS is decrypted (every CONNECT is tunneled).
-  HttpProxy(boost::asio::io_context& ioc, HttpProxyOptions options, GrantSource& grants,
-            std::shared_ptr<LeafCache> leaves, const Clock& clock, MetricsRegistry& metrics);
+  // `leaves` may be null: then no TLS is decrypted (every CONNECT is tunneled). Connections are
+  // dealt to `workers` in turn (each should be run by one thread; at least one); the listeners
+  // accept on the first.
+  HttpProxy(std::vector<boost::asio::io_context*> workers, HttpProxyOptions options,
+            GrantSource& grants, std::shared_ptr<LeafCache> leaves, const Clock& clock,
+            MetricsRegistry& metrics);
   ~HttpProxy();
   HttpProxy(const HttpProxy&) = delete;
   HttpProxy& operator=(const HttpProxy&) = delete;

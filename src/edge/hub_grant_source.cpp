@@ -21,9 +21,15 @@ namespace tessera::edge {
 namespace {
 constexpr std::size_t kMaxHubAnswerBytes = 1024 * 1024;
 
+void appendCacheKey(std::string& key, const Target& target, const ClientContext& context) {
+  key.append(target.protocol).append(1, '|').append(target.host).append(1, '|');
+  key.append(std::to_string(target.port)).append(1, '|').append(context.sourceIp);
+}
+
 std::string cacheKey(const Target& target, const ClientContext& context) {
-  return target.protocol + '|' + target.host + '|' + std::to_string(target.port) + '|' +
-         context.sourceIp;
+  std::string key;
+  appendCacheKey(key, target, context);
+  return key;
 }
 
 bool isHubUnreachable(const Error& error) {
@@ -194,6 +200,25 @@ HubGrantSource::HubGrantSource(HubConnectionSettings hub, std::string edgeToken,
                                    std::move(http), clock, metrics)) {}
 
 HubGrantSource::~HubGrantSource() = default;
+
+std::shared_ptr<const Grant> HubGrantSource::heldGrant(const Target& target,
+                                                       const ClientContext& context) {
+  // The key is built in a per-thread buffer: no allocation once it has grown.
+  thread_local std::string key;
+  key.clear();
+  appendCacheKey(key, target, context);
+  auto& impl = *impl_;
+  std::lock_guard lock(impl.mutex);
+  const auto it = impl.entries.find(key);
+  if (it == impl.entries.end() || !it->second.grant ||
+      !(impl.clock.now() < it->second.grant->refreshAt)) {
+    return nullptr;
+  }
+  it->second.lastUse = ++impl.useClock;
+  ++impl.stats.hits;
+  impl.hitCounter.inc();
+  return it->second.grant;
+}
 
 boost::asio::awaitable<Result<std::shared_ptr<const Grant>>> HubGrantSource::grantFor(
     Target target, ClientContext context) {

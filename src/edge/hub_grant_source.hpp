@@ -38,6 +38,8 @@ class HubGrantSource final : public GrantSource {
 
   boost::asio::awaitable<Result<std::shared_ptr<const Grant>>> grantFor(
       Target target, ClientContext context) override;
+  std::shared_ptr<const Grant> heldGrant(const Target& target,
+                                         const ClientContext& context) override;
 
   // GET /v1/edge/routes. kUnavailable when the hub cannot be reached or refuses.
   boost::asio::awaitable<Result<RouteTable>> fetchRoutes();

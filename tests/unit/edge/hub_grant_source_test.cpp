@@ -284,6 +284,31 @@ TEST_F(HubGrantSourceTest, ForgetGrantsMakesTheNextRequestAskTheHubAgain) {
   EXPECT_EQ(hub_.calls(), 2);
 }
 
+TEST_F(HubGrantSourceTest, HeldGrantAnswersOnlyAFreshGrantForTheSameKeyAndNeverCallsTheHub) {
+  const Target target{"api.example.com", 443, "http"};
+  const ClientContext context{"10.1.2.3"};
+  EXPECT_EQ(source().heldGrant(target, context), nullptr);  // nothing held yet
+  EXPECT_EQ(hub_.calls(), 0);
+  ASSERT_TRUE(grant());
+  const auto hitsBefore = source().stats().hits;
+  auto held = source().heldGrant(target, context);
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(held->field("token"), "t-1");
+  EXPECT_EQ(source().stats().hits, hitsBefore + 1);
+  // Another host, port, protocol or client address is another key.
+  EXPECT_EQ(source().heldGrant(Target{"api.example.com", 8443, "http"}, context), nullptr);
+  EXPECT_EQ(source().heldGrant(Target{"other.example.com", 443, "http"}, context), nullptr);
+  EXPECT_EQ(source().heldGrant(Target{"api.example.com", 443, "postgres"}, context), nullptr);
+  EXPECT_EQ(source().heldGrant(target, ClientContext{"10.1.2.4"}), nullptr);
+  // Past refreshAt the caller must go through grantFor (which refreshes in the background).
+  clock_.advance(81s);
+  EXPECT_EQ(source().heldGrant(target, context), nullptr);
+  source().forgetGrants();
+  clock_.advance(-81s);
+  EXPECT_EQ(source().heldGrant(target, context), nullptr);
+  EXPECT_EQ(hub_.calls(), 1);
+}
+
 TEST_F(HubGrantSourceTest, AHubErrorStatusIsUnavailableNamingIt) {
   hub_.setMode(ScriptedHub::Mode::kFail);
   auto failed = grant();
