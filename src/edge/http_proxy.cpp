@@ -159,6 +159,30 @@ int statusForGrantError(const Error& error) {
   }
 }
 
+// The response head for the client: the server's status and fields without the hop-by-hop
+// ones, in the client's HTTP version, with the Connection field the keep-alive decision needs.
+// The parser has checked every name and value (no CR or LF can be in them).
+void appendResponseHead(std::string& out, const http::response_header<>& res, unsigned version,
+                        bool keepAlive) {
+  out.reserve(256);
+  out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  out.append(std::to_string(res.result_int())).append(1, ' ');
+  // An empty reason phrase gets the standard one, as Beast's serializer writes it.
+  out.append(res.reason().empty() ? http::obsolete_reason(res.result()) : res.reason());
+  out.append("\r\n");
+  for (const auto& field : res) {
+    if (!isHopByHop(field.name_string())) {
+      out.append(field.name_string()).append(": ").append(field.value()).append("\r\n");
+    }
+  }
+  if (version == 10 && keepAlive) {
+    out.append("Connection: keep-alive\r\n");
+  } else if (version != 10 && !keepAlive) {
+    out.append("Connection: close\r\n");
+  }
+  out.append("\r\n");
+}
+
 template <typename Stream>
 void setTimeout(Stream& stream, std::chrono::milliseconds d) {
   beast::get_lowest_layer(stream).expires_after(d);
@@ -807,23 +831,8 @@ asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
   }
   auto& response = *parsed;
   const auto& res = response.get();
-  http::response<http::buffer_body> back;
-  back.version(head.version);
-  back.result(res.result_int());
-  back.reason(res.reason());
-  for (const auto& field : res) {
-    if (!isHopByHop(field.name_string())) {
-      back.insert(field.name_string(), field.value());
-    }
-  }
   const bool untilClose = !response.is_done() && !res.chunked() && !response.content_length();
-  if (res.chunked() || (untilClose && head.version == 11)) {
-    back.chunked(true);
-  } else if (const auto length = response.content_length()) {
-    back.content_length(*length);
-  }
-  back.keep_alive(parser.keep_alive() && !(untilClose && head.version != 11));
-  http::response_serializer<http::buffer_body> responseWriter{back};
+  const bool clientKeepAlive = parser.keep_alive() && !(untilClose && head.version != 11);
   // The body bytes that came with the head go out with it, in one write; for a small response
   // that is all of it.
   bool responseDone = response.is_done();
@@ -840,6 +849,55 @@ asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
     early = chunk.size() - response.get().body().size;
     responseDone = response.is_done();
   }
+  if (!res.chunked() && !untilClose) {
+    // Length-delimited or without a body: the framing passes as it is, so the head is written
+    // here and the body bytes follow it untouched (no serializer, no copy of the fields).
+    wire.clear();  // the request's head is out: its buffer is reused
+    appendResponseHead(wire, res, head.version, clientKeepAlive);
+    std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(chunk.data(), early)};
+    setTimeout(client, options.ioTimeout);
+    auto [sendError, sent] = co_await asio::async_write(client, pieces, kTuple);
+    if (sendError) {
+      co_return Error{ErrorCode::kIo, "the client went away: " + sendError.message()};
+    }
+    while (!responseDone) {
+      response.get().body().data = chunk.data();
+      response.get().body().size = chunk.size();
+      setTimeout(server, options.ioTimeout);
+      auto [readError, readBytes] =
+          co_await http::async_read_some(server, serverBuffer, response, kTuple);
+      if (readError && readError != http::error::need_buffer) {
+        co_return Error{ErrorCode::kIo, "the server's response broke off: " + readError.message()};
+      }
+      const std::size_t got = chunk.size() - response.get().body().size;
+      responseDone = response.is_done();
+      if (got == 0) {
+        continue;
+      }
+      setTimeout(client, options.ioTimeout);
+      auto [writeError, written] =
+          co_await asio::async_write(client, asio::buffer(chunk.data(), got), kTuple);
+      if (writeError) {
+        co_return Error{ErrorCode::kIo, "the client went away: " + writeError.message()};
+      }
+    }
+    co_return response.keep_alive();
+  }
+  // Chunked, or until the server closes: Beast re-frames the body for the client.
+  http::response<http::buffer_body> back;
+  back.version(head.version);
+  back.result(res.result_int());
+  back.reason(res.reason());
+  for (const auto& field : res) {
+    if (!isHopByHop(field.name_string())) {
+      back.insert(field.name_string(), field.value());
+    }
+  }
+  if (res.chunked() || (untilClose && head.version == 11)) {
+    back.chunked(true);
+  }
+  back.keep_alive(clientKeepAlive);
+  http::response_serializer<http::buffer_body> responseWriter{back};
   back.body().data = early > 0 ? chunk.data() : nullptr;
   back.body().size = early;
   back.body().more = !responseDone;
