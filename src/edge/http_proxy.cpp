@@ -201,6 +201,13 @@ bool isIpLiteral(const std::string& host) {
   return !ec;
 }
 
+// What a relayed exchange leaves open: the server connection (for the client's next request)
+// and the client connection (what the response told the client).
+struct RelayOutcome {
+  bool serverReusable = false;
+  bool clientKeepAlive = false;
+};
+
 std::string serverNameFor(const Authority& authority, const Route* route) {
   return route != nullptr && !route->serverName.empty() ? route->serverName : authority.host;
 }
@@ -378,11 +385,12 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
                                      bool clientTls, const std::string& sourceIp, Upstream& up);
 
   template <typename Client, typename Server>
-  asio::awaitable<Result<bool>> relay(Client& client, beast::flat_buffer& buffer,
-                                      http::request_parser<http::buffer_body>& parser,
-                                      RequestHead head, std::unique_ptr<BodyTransform> transform,
-                                      std::optional<std::string> wholeBody, Server& server,
-                                      beast::flat_buffer& serverBuffer);
+  asio::awaitable<Result<RelayOutcome>> relay(Client& client, beast::flat_buffer& buffer,
+                                              http::request_parser<http::buffer_body>& parser,
+                                              RequestHead head,
+                                              std::unique_ptr<BodyTransform> transform,
+                                              std::optional<std::string> wholeBody, Server& server,
+                                              beast::flat_buffer& serverBuffer);
 
   template <typename Client>
   asio::awaitable<void> answer(Client& client, int status, const Error& error, unsigned version) {
@@ -680,7 +688,7 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
                     connected.error(), version);
     co_return false;
   }
-  Result<bool> relayed = false;
+  Result<RelayOutcome> relayed = RelayOutcome{};
   if (up.tls) {
     relayed = co_await relay(client, buffer, parser, std::move(head), std::move(transform),
                              std::move(wholeBody), *up.tls, up.buffer);
@@ -697,17 +705,19 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
     }
     co_return false;
   }
-  if (!*relayed) {
+  if (!relayed->serverReusable) {
     up.reset();
   }
-  co_return *relayed&& parser.keep_alive();
+  co_return relayed->clientKeepAlive;
 }
 
 // Streams the request (head, then body through `transform`) to the server and the response
-// back. The value says whether the server connection may be reused; kIo means the client went
-// away (nothing more to say to it), other errors are answered with 502 if nothing was sent yet.
+// back. The value says whether the server connection may be reused and whether the client's
+// stays open (an until-close response ends the server's, not the client's, unless the client
+// speaks HTTP/1.0); kIo means the client went away (nothing more to say to it), other errors are
+// answered with 502 if nothing was sent yet.
 template <typename Client, typename Server>
-asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
+asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     Client& client, beast::flat_buffer& buffer, http::request_parser<http::buffer_body>& parser,
     RequestHead head, std::unique_ptr<BodyTransform> transform,
     std::optional<std::string> wholeBody, Server& server, beast::flat_buffer& serverBuffer) {
@@ -881,7 +891,7 @@ asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
         co_return Error{ErrorCode::kIo, "the client went away: " + writeError.message()};
       }
     }
-    co_return response.keep_alive();
+    co_return RelayOutcome{response.keep_alive(), clientKeepAlive};
   }
   // Chunked, or until the server closes: Beast re-frames the body for the client.
   http::response<http::buffer_body> back;
@@ -943,7 +953,7 @@ asio::awaitable<Result<bool>> HttpProxy::Impl::relay(
       co_return Error{ErrorCode::kIo, "the client went away: " + endError.message()};
     }
   }
-  co_return response.keep_alive() && !untilClose;
+  co_return RelayOutcome{response.keep_alive() && !untilClose, clientKeepAlive};
 }
 
 asio::awaitable<void> HttpProxy::Impl::handleConnect(PlainStream& client,

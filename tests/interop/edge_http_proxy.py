@@ -2,6 +2,9 @@
 - curl through the proxy with the edge CA trusted reaches a local TLS upstream (TLS decrypt); the
   upstream sees the injected bearer and never the client's own Authorization.
 - header, query and basic injection into plain-HTTP absolute-form requests.
+- responses keep their framing through the proxy: Content-Length (also larger than the relay
+  buffer), chunked, until-close, 204, HEAD, 103 Early Hints skipped; several requests on one
+  client connection; an HTTP/1.0 client gets HTTP/1.0 answers and keep-alive when it asks.
 - a host without a server workload is tunneled untouched (its own certificate, the client's
   header).
 - an unauthorized workload gets 403 with Tessera-Error and a JSON reason, and no request reaches
@@ -9,10 +12,14 @@
 - with the hub stopped, a held grant keeps working and a new target gets 503 with the reason.
 - the edge never logs a credential; /metrics counts injections."""
 import base64
+import http.client
 import json
 import os
+import socket
+import socketserver
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -22,6 +29,62 @@ from hub_under_test import GrantTest, obj  # noqa: E402
 SECRET = "upstream-bearer-7f3a9c"
 API_KEY = "api-key-51b2e0"
 PASSWORD = "basic-password-c0ffee"
+
+
+BIG = b"0123456789abcdef" * 12_500  # 200,000 bytes: many relay buffers
+FRAMED = {
+    "/length": b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nX-Kind: length\r\n\r\nhello",
+    "/chunked": (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Kind: chunked\r\n\r\n"
+                 b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"),
+    "/no-content": b"HTTP/1.1 204 No Content\r\nX-Kind: none\r\n\r\n",
+    "/big": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(BIG) + BIG,
+    "/hints": (b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
+               b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+    "/close": b"HTTP/1.1 200 OK\r\nX-Kind: close\r\n\r\nuntil the server closes",
+}
+
+
+class FramingUpstream:
+    """A keep-alive HTTP/1.1 server answering each path with fixed bytes (FRAMED), so that the
+    framing the proxy must keep is exact; HEAD gets the head of /length only. Records the
+    X-Api-Key of every request."""
+
+    def __init__(self):
+        self.keys = []
+        outer = self
+
+        class Handler(socketserver.BaseRequestHandler):
+            def handle(self):
+                data = b""
+                while True:
+                    while b"\r\n\r\n" not in data:
+                        more = self.request.recv(65536)
+                        if not more:
+                            return
+                        data += more
+                    head, data = data.split(b"\r\n\r\n", 1)
+                    lines = head.decode("latin-1").split("\r\n")
+                    method, path = lines[0].split(" ")[:2]
+                    for line in lines[1:]:
+                        name, _, value = line.partition(":")
+                        if name.lower() == "x-api-key":
+                            outer.keys.append(value.strip())
+                    if method == "HEAD":
+                        self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
+                        continue
+                    self.request.sendall(FRAMED[path])
+                    if path == "/close":
+                        return
+
+        socketserver.ThreadingTCPServer.allow_reuse_address = True
+        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class EdgeHttpProxy(GrantTest):
@@ -39,6 +102,8 @@ class EdgeHttpProxy(GrantTest):
         cls.addClassCleanup(cls.basic_upstream.close)
         cls.untouched = RecordingUpstream(cls.tls_files)
         cls.addClassCleanup(cls.untouched.close)
+        cls.framing = FramingUpstream()
+        cls.addClassCleanup(cls.framing.close)
         cls.hub.start()
         with open(cls.tls_files[0]) as f:
             upstream_ca = f.read()
@@ -75,6 +140,9 @@ class EdgeHttpProxy(GrantTest):
             policy("query-api", "api-key", "query-api"),
             server("basic-api", cls.basic_upstream.port, {"method": "basic"}, plain),
             policy("basic-api", "basic", "basic-api"),
+            server("framing-api", cls.framing.port,
+                   {"method": "header", "header": "X-Api-Key", "prefix": "Key "}, plain),
+            policy("framing-api", "api-key", "framing-api"),
             server("never-asked", 2, {"method": "bearer"}, plain),
             policy("never-asked", "bearer-secret", "never-asked"),
         ])
@@ -123,6 +191,59 @@ class EdgeHttpProxy(GrantTest):
                               f"https://localhost:{self.tls_upstream.port}/upload")
         self.assertEqual(code, 0, err)
         self.assertEqual(json.loads(out)["bodyLength"], 3_000_000)
+
+    def test_3_responses_keep_their_framing_on_one_client_connection(self):
+        base = f"http://localhost:{self.framing.port}"
+        before = len(self.framing.keys)
+        conn = http.client.HTTPConnection("127.0.0.1", self.edge.proxy_port, timeout=20)
+        try:
+            for path, body, kind in (("/length", b"hello", "length"),
+                                     ("/chunked", b"hello world", "chunked"),
+                                     ("/no-content", b"", "none"), ("/big", BIG, None),
+                                     ("/hints", b"ok", None), ("/length", b"hello", "length")):
+                conn.request("GET", base + path)
+                res = conn.getresponse()
+                self.assertEqual(res.read(), body, path)
+                self.assertEqual(res.status, 204 if path == "/no-content" else 200, path)
+                self.assertEqual(res.getheader("X-Kind"), kind, path)
+                self.assertFalse(res.will_close, path)  # the client connection stays open
+            conn.request("HEAD", base + "/length")
+            res = conn.getresponse()
+            self.assertEqual((res.status, res.getheader("Content-Length"), res.read()),
+                             (200, "5", b""))
+            # Until-close: the edge re-frames it (chunked) and the client connection stays.
+            conn.request("GET", base + "/close")
+            res = conn.getresponse()
+            self.assertEqual(res.read(), b"until the server closes")
+            self.assertEqual(res.getheader("Transfer-Encoding"), "chunked")
+            conn.request("GET", base + "/length")
+            self.assertEqual(conn.getresponse().read(), b"hello")
+        finally:
+            conn.close()
+        self.assertEqual(self.framing.keys[before:], [f"Key {API_KEY}"] * 9)
+
+    def test_3_an_http10_client_gets_http10_answers_and_keep_alive_when_it_asks(self):
+        with socket.create_connection(("127.0.0.1", self.edge.proxy_port), timeout=20) as s:
+            def exchange(request):
+                s.sendall(request)
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += s.recv(65536)
+                head, body = data.split(b"\r\n\r\n", 1)
+                while len(body) < 5:
+                    body += s.recv(65536)
+                return head.decode("latin-1"), body
+            url = f"http://localhost:{self.framing.port}/length"
+            head, body = exchange(f"GET {url} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"
+                                  .encode())
+            self.assertTrue(head.startswith("HTTP/1.0 200 OK\r\n"), head)
+            self.assertIn("\r\nConnection: keep-alive", head)
+            self.assertEqual(body, b"hello")
+            head, body = exchange(f"GET {url} HTTP/1.0\r\n\r\n".encode())
+            self.assertTrue(head.startswith("HTTP/1.0 200 OK\r\n"), head)
+            self.assertNotIn("keep-alive", head.lower())
+            self.assertEqual(body, b"hello")
+            self.assertEqual(s.recv(100), b"")  # the edge closed, as HTTP/1.0 without keep-alive
 
     def test_4_hosts_without_a_server_workload_are_tunneled_untouched(self):
         code, out, err = curl("-x", self.proxy, "--cacert", self.tls_files[0],
