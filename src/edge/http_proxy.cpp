@@ -58,9 +58,9 @@ constexpr std::size_t kRelayBufferBytes = 16 * 1024;
 // Free relay buffers kept per thread for the next request.
 constexpr std::size_t kPooledRelayBuffers = 64;
 
-// The buffer a request's body and response pass through, borrowed from a per-thread pool: as a
-// local array it made every request's coroutine frame 16+ KiB (a large malloc and free per
-// request) and stayed in memory for the request's whole life either way.
+// The buffer a request's streaming body or a response passes through, borrowed from a per-thread
+// pool: as a local array it made every request's coroutine frame 16+ KiB (a large malloc and
+// free per request) and stayed in memory for the request's whole life.
 class RelayBuffer {
  public:
   RelayBuffer() {
@@ -274,7 +274,7 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
   std::atomic<std::uint16_t> transparentPort{0};
   std::atomic<bool> stopping{false};
   std::atomic<std::shared_ptr<const RouteTable>> routes{std::make_shared<const RouteTable>()};
-  net::TlsContextPtr defaultUpstreamTls;
+  std::shared_ptr<net::LazyClientTlsContext> defaultUpstreamTls;
   std::mutex tlsMutex;
   std::map<std::string, net::TlsContextPtr> bundleTls;  // by SHA-256 of a workload's PEM bundle
 
@@ -340,7 +340,7 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
 
   Result<net::TlsContextPtr> upstreamContext(const Route* route) {
     if (route == nullptr || route->caBundlePem.empty()) {
-      return defaultUpstreamTls;
+      return defaultUpstreamTls->get();
     }
     const auto key = crypto::fingerprint(route->caBundlePem);
     std::lock_guard lock(tlsMutex);
@@ -722,7 +722,6 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     RequestHead head, std::unique_ptr<BodyTransform> transform,
     std::optional<std::string> wholeBody, Server& server, beast::flat_buffer& serverBuffer) {
   const auto& in = parser.get();
-  RelayBuffer chunk;
   bool finished = wholeBody.has_value() || parser.is_done();
   // The head is checked (and, when no body is still to come, serialized) here: no injected
   // value may split a header, whichever way the request goes out.
@@ -744,6 +743,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     }
   } else {
     // The body streams (through `transform` when the injection rewrites it): Beast frames it.
+    RelayBuffer chunk;
     http::request<http::buffer_body> out;
     out.method_string(head.method);
     out.target(head.target);
@@ -839,6 +839,8 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
       break;
     }
   }
+  // Borrowed only now: while the server thinks, the request holds no relay buffer.
+  RelayBuffer chunk;
   auto& response = *parsed;
   const auto& res = response.get();
   const bool untilClose = !response.is_done() && !res.chunked() && !response.content_length();
@@ -1390,7 +1392,7 @@ Result<void> HttpProxy::start() {
   if (impl.options.upstreamCaBundle) {
     tlsConfig.caBundleFile = impl.options.upstreamCaBundle->string();
   }
-  auto ctx = net::makeClientTlsContext(tlsConfig);
+  auto ctx = net::LazyClientTlsContext::create(tlsConfig);
   if (!ctx) {
     return std::move(ctx).error();
   }

@@ -105,8 +105,8 @@ Error tlsError(const error_code& ec, SSL* ssl, const Url& url) {
 
 struct HttpClient::Impl : std::enable_shared_from_this<Impl> {
   HttpClientOptions options;
-  TlsContextPtr verifyingTls;
-  TlsContextPtr insecureTls;
+  std::shared_ptr<LazyClientTlsContext> verifyingTls;
+  std::shared_ptr<LazyClientTlsContext> insecureTls;
 
   // The blocking API's private io_context; declared before the pool so that pooled connections
   // bound to it are destroyed first.
@@ -324,8 +324,11 @@ asio::awaitable<Result<ConnectionPtr>> HttpClient::Impl::connect(const Url& url,
     co_return conn;
   }
 
-  conn->tls = std::make_unique<ssl::stream<beast::tcp_stream>>(
-      std::move(stream), insecure ? *insecureTls : *verifyingTls);
+  auto context = (insecure ? insecureTls : verifyingTls)->get();
+  if (!context) {
+    co_return context.error();
+  }
+  conn->tls = std::make_unique<ssl::stream<beast::tcp_stream>>(std::move(stream), **context);
   SSL* ssl = conn->tls->native_handle();
   if (!url.ipLiteral()) {
     // SNI (SSL_set_tlsext_host_name without its C cast).
@@ -483,11 +486,11 @@ ClientRequest& ClientRequest::withInsecureSkipTlsVerify() {
 
 Result<std::shared_ptr<HttpClient>> HttpClient::create(HttpClientOptions options) {
   auto impl = std::make_shared<Impl>();
-  auto verifying = makeClientTlsContext(ClientTlsConfig{options.caBundleFile, false});
+  auto verifying = LazyClientTlsContext::create(ClientTlsConfig{options.caBundleFile, false});
   if (!verifying) {
     return std::move(verifying).error();
   }
-  auto insecure = makeClientTlsContext(ClientTlsConfig{"", true});
+  auto insecure = LazyClientTlsContext::create(ClientTlsConfig{"", true});
   if (!insecure) {
     return std::move(insecure).error();
   }

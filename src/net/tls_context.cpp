@@ -68,4 +68,27 @@ Result<TlsContextPtr> makeClientTlsContext(const ClientTlsConfig& config) {
   return ctx;
 }
 
+Result<std::shared_ptr<LazyClientTlsContext>> LazyClientTlsContext::create(ClientTlsConfig config) {
+  std::shared_ptr<LazyClientTlsContext> lazy(new LazyClientTlsContext(std::move(config)));
+  if (!lazy->config_.caBundleFile.empty()) {
+    auto loaded = lazy->get();
+    if (!loaded) {
+      return std::move(loaded).error();
+    }
+  }
+  return lazy;
+}
+
+Result<TlsContextPtr> LazyClientTlsContext::get() {
+  std::lock_guard lock(mutex_);
+  if (!context_) {
+    auto made = makeClientTlsContext(config_);
+    if (!made) {
+      return std::move(made).error();
+    }
+    context_ = std::move(*made);
+  }
+  return context_;
+}
+
 }  // namespace tessera::net

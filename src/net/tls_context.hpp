@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -33,5 +34,22 @@ struct ClientTlsConfig {
 };
 
 Result<TlsContextPtr> makeClientTlsContext(const ClientTlsConfig& config);
+
+// A client context made on first use: the system trust store parses every root certificate
+// (about a megabyte per context), which a process that never dials TLS (an edge whose hub and
+// servers are plain HTTP) should not carry. A configured bundle file is loaded at once, so that a
+// bad path is a start-up error. get() is thread-safe; a failure is returned to every caller.
+class LazyClientTlsContext {
+ public:
+  // kHttpTls when config.caBundleFile is set and cannot be loaded.
+  static Result<std::shared_ptr<LazyClientTlsContext>> create(ClientTlsConfig config);
+  Result<TlsContextPtr> get();
+
+ private:
+  explicit LazyClientTlsContext(ClientTlsConfig config) : config_(std::move(config)) {}
+  ClientTlsConfig config_;
+  std::mutex mutex_;
+  TlsContextPtr context_;
+};
 
 }  // namespace tessera::net
