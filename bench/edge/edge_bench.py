@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """make bench (the edge's data path): throughput and latency of plain-HTTP requests through
-`tessera edge` (explicit proxy, absolute-form requests, bearer injected from a cached grant of a
+the edge (`tessera-edge`, the sidecar binary; explicit proxy, absolute-form requests, bearer injected from a cached grant of a
 static-secret provider) beside nginx as a reverse proxy setting the same Authorization header,
 both in front of the same upstream (a second nginx answering a small fixed 200), both loaded by
 wrk with the same settings in the same run, rounds interleaved.
@@ -13,7 +13,8 @@ after the warm-up request (grant held, before load).
 Targets (the edge issue): requests/s >= 1.0x nginx's, p99 <= nginx's; edge RSS <= 10 MB idle and
 <= 20 MB under load. Exit status 0 when all are met.
 
-Environment: TESSERA_BIN (build/release/apps/tessera/tessera), BENCH_EDGE_SECONDS (10),
+Environment: TESSERA_BIN (build/release/apps/tessera/tessera: the hub), TESSERA_EDGE_BIN (the
+sidecar binary tessera-edge beside it; `tessera edge` when it is not built), BENCH_EDGE_SECONDS (10),
 BENCH_EDGE_THREADS (2, wrk threads), BENCH_EDGE_CONNECTIONS (64), BENCH_EDGE_ROUNDS (3),
 BENCH_EDGE_WORKERS (2: the edge's `threads` and the nginx proxy's worker_processes),
 BENCH_EDGE_MALLOC_ARENA_MAX (unset: glibc's default; set it to run the edge with that
@@ -39,6 +40,10 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "interop"))
 from hub_under_test import OPENER, TESSERA, Hub, free_port, obj  # noqa: E402
 from standin_testing import LocalIssuer  # noqa: E402  (on the path through hub_under_test)
 
+# The sidecar binary (tessera-edge: the edge without the hub) when it is built, else `tessera edge`.
+EDGE_BIN = os.environ.get("TESSERA_EDGE_BIN",
+                          os.path.join(os.path.dirname(TESSERA), "tessera-edge"))
+EDGE_COMMAND = [EDGE_BIN] if os.access(EDGE_BIN, os.X_OK) else [TESSERA, "edge"]
 SECONDS = int(os.environ.get("BENCH_EDGE_SECONDS", "10"))
 THREADS = int(os.environ.get("BENCH_EDGE_THREADS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_EDGE_CONNECTIONS", "64"))
@@ -284,8 +289,8 @@ def main():
         if ARENA_MAX:
             env["MALLOC_ARENA_MAX"] = ARENA_MAX
         edge_log = open(os.path.join(edge_dir, "edge.log"), "w")
-        edge = subprocess.Popen([TESSERA, "edge", "--config",
-                                 os.path.join(edge_dir, "edge.yaml")], cwd=edge_dir,
+        edge = subprocess.Popen(EDGE_COMMAND + ["--config",
+                                                os.path.join(edge_dir, "edge.yaml")], cwd=edge_dir,
                                 stdout=edge_log, stderr=subprocess.STDOUT, env=env)
         procs.append(edge)
 
@@ -368,7 +373,8 @@ def main():
           + " ".join(f"{k} {v}" for k, v in after_parts.items()))
     if "nginx" not in med or "edge" not in med:
         return 0
-    print(f"\nthe edge's data path: GET through `tessera edge` (explicit proxy, absolute-form, "
+    edge_name = " ".join(os.path.basename(c) for c in EDGE_COMMAND)
+    print(f"\nthe edge's data path: GET through `{edge_name}` (explicit proxy, absolute-form, "
           f"bearer injected from a cached grant; threads: {WORKERS}"
           f"{', MALLOC_ARENA_MAX=' + ARENA_MAX if ARENA_MAX else ''}) vs nginx as a reverse proxy "
           f"setting the same Authorization (worker_processes {WORKERS}, upstream keepalive), both "

@@ -10,20 +10,24 @@
 - an unauthorized workload gets 403 with Tessera-Error and a JSON reason, and no request reaches
   the upstream.
 - with the hub stopped, a held grant keeps working and a new target gets 503 with the reason.
-- the edge never logs a credential; /metrics counts injections."""
+- the edge never logs a credential; /metrics counts injections.
+Run by ctest with TESSERA_EDGE_BIN: the edge is the sidecar binary `tessera-edge`, which also
+checks a configuration (--check) and names a bad one."""
 import base64
 import http.client
 import json
 import os
 import socket
 import socketserver
+import subprocess
 import sys
 import tempfile
 import threading
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from edge_under_test import Edge, RecordingUpstream, curl, make_tls_material  # noqa: E402
+from edge_under_test import (EDGE_BIN, Edge, RecordingUpstream, curl,  # noqa: E402
+                             make_tls_material)
 from hub_under_test import GrantTest, obj  # noqa: E402
 
 SECRET = "upstream-bearer-7f3a9c"
@@ -151,6 +155,22 @@ class EdgeHttpProxy(GrantTest):
         cls.addClassCleanup(cls.edge.stop)
         cls.edge.start()
         cls.proxy = f"http://127.0.0.1:{cls.edge.proxy_port}"
+
+    @unittest.skipUnless(EDGE_BIN, "runs with the sidecar binary (TESSERA_EDGE_BIN)")
+    def test_0_the_sidecar_binary_checks_a_configuration(self):
+        ok = subprocess.run([EDGE_BIN, "--config", self.edge.config, "--check"],
+                            capture_output=True, text=True)
+        self.assertEqual((ok.returncode, ok.stdout.strip()), (0, f"{self.edge.config} is valid"))
+        bad = os.path.join(self.tmp.name, "bad-edge.yaml")
+        with open(bad, "w") as f:
+            f.write("hub: {url: \"ftp://hub\", tokenFile: t}\nproxy: {listen: \"127.0.0.1:1\"}\n")
+        refused = subprocess.run([EDGE_BIN, "--config", bad, "--check"], capture_output=True,
+                                 text=True)
+        self.assertEqual(refused.returncode, 1)
+        self.assertTrue(refused.stderr.startswith("error: "), refused.stderr)
+        self.assertIn("hub.url", refused.stderr)
+        version = subprocess.run([EDGE_BIN, "--version"], capture_output=True, text=True)
+        self.assertTrue(version.stdout.startswith("tessera-edge "), version.stdout)
 
     def test_1_tls_decrypt_injects_the_bearer_and_drops_the_clients(self):
         code, out, err = curl("-x", self.proxy, "--cacert", self.edge.ca_file,

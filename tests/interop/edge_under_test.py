@@ -16,6 +16,13 @@ import urllib.request
 
 from hub_under_test import OPENER, TESSERA, free_port
 
+# The sidecar binary (`tessera-edge --config ...`) when a test names it, else `tessera edge`.
+EDGE_BIN = os.environ.get("TESSERA_EDGE_BIN", "")
+
+
+def edge_command(config):
+    return [EDGE_BIN, "--config", config] if EDGE_BIN else [TESSERA, "edge", "--config", config]
+
 
 class Edge:
     def __init__(self, hub, pod_token, extra_yaml="", proxy=True, evidence=None, uid=None):
@@ -50,7 +57,7 @@ class Edge:
 
     def start(self):
         self.log = open(self.log_path, "w")
-        command = [TESSERA, "edge", "--config", self.config]
+        command = edge_command(self.config)
         if self.uid is not None:
             for root, dirs, files in os.walk(self.dir):
                 for name in [root] + [os.path.join(root, n) for n in dirs + files]:

@@ -51,9 +51,4 @@ Result<OpenedKeys> openKeys(const HubLocation& location) {
   return opened;
 }
 
-int reportError(const Error& error) {
-  std::cerr << "error: " << error.message << " [" << errorCodeName(error.code) << "]\n";
-  return 1;
-}
-
 }  // namespace tessera::cli

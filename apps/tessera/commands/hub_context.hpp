@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "commands/report_error.hpp"
 #include "common/result.hpp"
 #include "hub/hub_config.hpp"
 #include "hub/key_manager.hpp"
@@ -36,8 +37,5 @@ struct OpenedKeys {
   hub::HubConfig config;
 };
 Result<OpenedKeys> openKeys(const HubLocation& location);
-
-// Prints "error: <message>" to stderr and returns exit code 1.
-int reportError(const Error& error);
 
 }  // namespace tessera::cli

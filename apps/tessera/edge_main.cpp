@@ -1,0 +1,28 @@
+// tessera-edge: the edge alone, for sidecars and hosts that run no hub. The same data plane as
+// `tessera edge`, in a binary that links only the edge (no store, no SQLite or PostgreSQL client,
+// no policy engine): smaller on disk and in memory beside every workload.
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <string>
+
+#include "commands/edge_run.hpp"
+#include "common/version.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "Tessera edge: explicit proxy, PostgreSQL listeners and cloud-SDK metadata endpoints that "
+      "inject the hub's grants (the same as `tessera edge`).",
+      "tessera-edge"};
+  app.set_version_flag("--version", std::string("tessera-edge ") + tessera::kVersion);
+  std::string configPath;
+  app.add_option("--config", configPath, "Path of edge.yaml")->required();
+  bool check = false;
+  app.add_flag("--check", check, "Validate edge.yaml and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return tessera::cli::runEdge(configPath, check);
+}
