@@ -7,10 +7,17 @@ set -uo pipefail
 TESSERA=$1
 SRC=$2
 work=$(mktemp -d /tmp/tessera-config-cli-XXXXXX)
-pids=()
+# Each hub's pid goes to DATA_DIR.pid: start_hub runs in a command substitution (a subshell),
+# so an array it appended to would be lost and the hubs would outlive the test.
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+  local f p
+  for f in "$work"/*.pid; do
+    [ -f "$f" ] || continue
+    p=$(cat "$f")
+    kill "$p" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -24,7 +31,7 @@ start_hub() {  # start_hub DATA_DIR -> prints the URL
   local port
   port=$(free_port)
   "$TESSERA" dev --data-dir "$1" --listen "127.0.0.1:$port" >"$1.out" 2>&1 &
-  pids+=($!)
+  echo $! >"$1.pid"
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && [ -s "$1/admin-token" ] && break
     sleep 0.1
