@@ -24,6 +24,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <vector>
@@ -861,9 +862,13 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     early = chunk.size() - response.get().body().size;
     responseDone = response.is_done();
   }
-  if (!res.chunked() && !untilClose) {
-    // Length-delimited or without a body: the framing passes as it is, so the head is written
-    // here and the body bytes follow it untouched (no serializer, no copy of the fields).
+  // Length-delimited or without a body: the framing passes as it is, so the head is written here
+  // and the body bytes follow it untouched (no serializer, no copy of the fields). Chunked, or
+  // until the server closes: Beast re-frames the body for the client.
+  const bool passThrough = !res.chunked() && !untilClose;
+  std::optional<http::response<http::buffer_body>> back;
+  std::optional<http::response_serializer<http::buffer_body>> responseWriter;
+  if (passThrough) {
     wire.clear();  // the request's head is out: its buffer is reused
     appendResponseHead(wire, res, head.version, clientKeepAlive);
     std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(chunk.data(), early)};
@@ -872,51 +877,30 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     if (sendError) {
       co_return Error{ErrorCode::kIo, "the client went away: " + sendError.message()};
     }
-    while (!responseDone) {
-      response.get().body().data = chunk.data();
-      response.get().body().size = chunk.size();
-      setTimeout(server, options.ioTimeout);
-      auto [readError, readBytes] =
-          co_await http::async_read_some(server, serverBuffer, response, kTuple);
-      if (readError && readError != http::error::need_buffer) {
-        co_return Error{ErrorCode::kIo, "the server's response broke off: " + readError.message()};
-      }
-      const std::size_t got = chunk.size() - response.get().body().size;
-      responseDone = response.is_done();
-      if (got == 0) {
-        continue;
-      }
-      setTimeout(client, options.ioTimeout);
-      auto [writeError, written] =
-          co_await asio::async_write(client, asio::buffer(chunk.data(), got), kTuple);
-      if (writeError) {
-        co_return Error{ErrorCode::kIo, "the client went away: " + writeError.message()};
+  } else {
+    back.emplace();
+    back->version(head.version);
+    back->result(res.result_int());
+    back->reason(res.reason());
+    for (const auto& field : res) {
+      if (!isHopByHop(field.name_string())) {
+        back->insert(field.name_string(), field.value());
       }
     }
-    co_return RelayOutcome{response.keep_alive(), clientKeepAlive};
-  }
-  // Chunked, or until the server closes: Beast re-frames the body for the client.
-  http::response<http::buffer_body> back;
-  back.version(head.version);
-  back.result(res.result_int());
-  back.reason(res.reason());
-  for (const auto& field : res) {
-    if (!isHopByHop(field.name_string())) {
-      back.insert(field.name_string(), field.value());
+    if (res.chunked() || (untilClose && head.version == 11)) {
+      back->chunked(true);
     }
-  }
-  if (res.chunked() || (untilClose && head.version == 11)) {
-    back.chunked(true);
-  }
-  back.keep_alive(clientKeepAlive);
-  http::response_serializer<http::buffer_body> responseWriter{back};
-  back.body().data = early > 0 ? chunk.data() : nullptr;
-  back.body().size = early;
-  back.body().more = !responseDone;
-  setTimeout(client, options.ioTimeout);
-  auto [backHeadError, backHeadBytes] = co_await http::async_write(client, responseWriter, kTuple);
-  if (backHeadError && backHeadError != http::error::need_buffer) {
-    co_return Error{ErrorCode::kIo, "the client went away: " + backHeadError.message()};
+    back->keep_alive(clientKeepAlive);
+    responseWriter.emplace(*back);
+    back->body().data = early > 0 ? chunk.data() : nullptr;
+    back->body().size = early;
+    back->body().more = !responseDone;
+    setTimeout(client, options.ioTimeout);
+    auto [backHeadError, backHeadBytes] =
+        co_await http::async_write(client, *responseWriter, kTuple);
+    if (backHeadError && backHeadError != http::error::need_buffer) {
+      co_return Error{ErrorCode::kIo, "the client went away: " + backHeadError.message()};
+    }
   }
   while (!responseDone) {
     response.get().body().data = chunk.data();
@@ -934,23 +918,30 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     }
     const std::size_t got = chunk.size() - response.get().body().size;
     responseDone = response.is_done();
-    if (got == 0 && !responseDone) {
-      continue;
+    if (got == 0 && (passThrough || !responseDone)) {
+      continue;  // nothing to send (a re-framed body still needs its end, sent below)
     }
-    back.body().data = chunk.data();
-    back.body().size = got;
-    back.body().more = !responseDone;
     setTimeout(client, options.ioTimeout);
-    auto [writeError, written] = co_await http::async_write(client, responseWriter, kTuple);
+    error_code writeError;
+    if (passThrough) {
+      std::tie(writeError, std::ignore) =
+          co_await asio::async_write(client, asio::buffer(chunk.data(), got), kTuple);
+    } else {
+      back->body().data = chunk.data();
+      back->body().size = got;
+      back->body().more = !responseDone;
+      std::tie(writeError, std::ignore) =
+          co_await http::async_write(client, *responseWriter, kTuple);
+    }
     if (writeError && writeError != http::error::need_buffer) {
       co_return Error{ErrorCode::kIo, "the client went away: " + writeError.message()};
     }
   }
-  if (!responseWriter.is_done()) {
-    back.body().data = nullptr;
-    back.body().size = 0;
-    back.body().more = false;
-    auto [endError, endBytes] = co_await http::async_write(client, responseWriter, kTuple);
+  if (responseWriter && !responseWriter->is_done()) {
+    back->body().data = nullptr;
+    back->body().size = 0;
+    back->body().more = false;
+    auto [endError, endBytes] = co_await http::async_write(client, *responseWriter, kTuple);
     if (endError && endError != http::error::need_buffer) {
       co_return Error{ErrorCode::kIo, "the client went away: " + endError.message()};
     }
