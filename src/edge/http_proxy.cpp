@@ -209,7 +209,8 @@ struct RelayOutcome {
   bool clientKeepAlive = false;
 };
 
-std::string serverNameFor(const Authority& authority, const Route* route) {
+// The name the edge asks the server's TLS for: the route's serverName, else the host.
+const std::string& serverNameFor(const Authority& authority, const Route* route) {
   return route != nullptr && !route->serverName.empty() ? route->serverName : authority.host;
 }
 
@@ -253,9 +254,7 @@ struct Upstream {
     if (host.empty() || host != authority.host || port != authority.port || tlsOn != useTls) {
       return false;
     }
-    const std::string& wanted =
-        route != nullptr && !route->serverName.empty() ? route->serverName : authority.host;
-    return sni == wanted && open();
+    return sni == serverNameFor(authority, route) && open();
   }
 };
 }  // namespace
