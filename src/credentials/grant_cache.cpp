@@ -9,6 +9,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
+#include "common/json_writer.hpp"
 #include "common/time_format.hpp"
 #include "crypto/digest.hpp"
 
@@ -90,20 +91,27 @@ std::string GrantCache::keyFor(std::string_view policy,
                                std::string_view serverWorkload, std::string_view credentialProvider,
                                std::int64_t providerVersion) {
   // JSON arrays make the material unambiguous (no separator a value could contain); the map of
-  // attributes is ordered by name.
-  nlohmann::json clients = nlohmann::json::array();
+  // attributes is ordered by name. Written as text directly: this runs for every grant lookup.
+  std::string material;
+  material.reserve(256);
+  JsonWriter w(material);
+  w.beginArray()
+      .value(policy)
+      .value(serverWorkload)
+      .value(credentialProvider)
+      .value(providerVersion);
+  w.beginArray();
   for (const auto& identity : identities) {
-    nlohmann::json attributes = nlohmann::json::array();
+    w.beginArray().value(identity.provider).value(identity.subject).beginArray();
     for (const auto& [name, a] : identity.attributes) {
       if (a.verified && !isPerTokenAttribute(name)) {
-        attributes.push_back({name, a.value});
+        w.beginArray().value(name).value(a.value).endArray();
       }
     }
-    clients.push_back({identity.provider, identity.subject, std::move(attributes)});
+    w.endArray().endArray();
   }
-  const nlohmann::json material = {policy, serverWorkload, credentialProvider, providerVersion,
-                                   std::move(clients)};
-  return crypto::toHex(crypto::sha256(material.dump()));
+  w.endArray().endArray();
+  return crypto::toHex(crypto::sha256(material));
 }
 
 SystemTime GrantCache::refreshAtFor(const Credential& credential) const {

@@ -16,19 +16,11 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
     co_return net::errorResponse(parsed.error());
   }
   auto outcome = co_await access.decide(std::move(*parsed), "token:" + principal.tokenId, !explain);
-  // The event is decisionJson(outcome, true) plus what only the audit trail keeps: once
-  // recorded, trimming it is the answer, without building the decision's JSON twice.
-  auto answer = std::move(outcome.event);
-  for (const char* auditOnly : {"actor", "target", "context", "credential"}) {
-    answer.erase(auditOnly);
-  }
-  if (!explain) {
-    answer.erase("trace");
-  }
-  if (outcome.grant && outcome.decision.outcome == policy::Outcome::kAuthorized) {
-    answer["grant"] = grantJson(outcome);
-  }
-  co_return net::jsonResponse(200, answer);
+  net::Response response;
+  response.status = 200;
+  response.headers.set("Content-Type", "application/json");
+  response.body = accessAnswerJson(outcome, explain);
+  co_return response;
 }
 
 Result<store::AccessEventQuery> eventQuery(const net::Request& request) {
@@ -143,10 +135,12 @@ void addAccessRoutes(AdminApi& api, net::Router& router, AccessService& access,
       0);
   api.addAsync(
       router, "GET", "/v1/events", Permission::kAuditRead,
-      [events](net::Request& request, AdminPrincipal) { return listEvents(*events, request); }, 0);
+      [events](net::Request& request, AdminPrincipal) { return listEvents(*events, request); }, 0,
+      /*blocking=*/true);
   api.addAsync(
       router, "GET", "/v1/events/{id}", Permission::kAuditRead,
-      [events](net::Request& request, AdminPrincipal) { return getEvent(*events, request); }, 0);
+      [events](net::Request& request, AdminPrincipal) { return getEvent(*events, request); }, 0,
+      /*blocking=*/true);
 }
 
 }  // namespace tessera::hub

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/json_writer.hpp"
 #include "common/time_format.hpp"
 #include "conditions/network_condition.hpp"
 #include "crypto/digest.hpp"
@@ -82,19 +83,69 @@ class RequestServices : public policy::DecisionServices {
   std::map<std::string, ConditionResult> memo_;
 };
 
-json identityJson(const trust::VerifiedIdentity& identity) {
-  json attributes = json::object();
+// Text that is not UTF-8 becomes U+FFFD rather than an exception, as in JsonWriter.
+std::string dumpReplacing(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+void writeIdentity(JsonWriter& w, const trust::VerifiedIdentity& identity) {
+  w.beginObject()
+      .member("provider", identity.provider)
+      .member("type", identity.type)
+      .member("subject", identity.subject)
+      .key("attributes")
+      .beginObject();
   for (const auto& [name, a] : identity.attributes) {
-    attributes[name] = a.value;
+    w.member(name, a.value);
   }
-  json out = {{"provider", identity.provider},
-              {"type", identity.type},
-              {"subject", identity.subject},
-              {"attributes", std::move(attributes)}};
+  w.endObject();
   if (identity.expiresAt) {
-    out["expiresAt"] = formatRfc3339(*identity.expiresAt);
+    w.member("expiresAt", formatRfc3339(*identity.expiresAt));
   }
-  return out;
+  w.endObject();
+}
+
+// The members every rendering of a decision has, into an open object; `trace` adds the steps.
+void writeDecision(JsonWriter& w, const AccessOutcome& outcome, bool trace) {
+  const auto& d = outcome.decision;
+  w.member("contextId", outcome.contextId)
+      .member("time", formatRfc3339(outcome.time))
+      .member("outcome", policy::outcomeName(d.outcome))
+      .member("reasonCode", d.reasonCode)
+      .member("reason", d.reason);
+  for (const auto& [key, value] :
+       {std::pair{"serverWorkload", &d.serverWorkload}, std::pair{"policy", &d.policy},
+        std::pair{"clientWorkload", &d.clientWorkload},
+        std::pair{"credentialProvider", &d.credentialProvider}}) {
+    if (!value->empty()) {
+      w.member(key, *value);
+    }
+  }
+  w.key("identities").beginArray();
+  for (const auto& identity : d.identities) {
+    writeIdentity(w, identity);
+  }
+  w.endArray();
+  if (trace) {
+    w.key("trace").beginArray();
+    for (const auto& step : d.trace) {
+      w.beginObject()
+          .member("stage", step.stage)
+          .member("passed", step.passed)
+          .member("detail", step.detail);
+      if (!step.object.empty()) {
+        w.member("object", step.object);
+      }
+      if (!step.reasonCode.empty()) {
+        w.member("reasonCode", step.reasonCode);
+      }
+      if (!step.details.is_null()) {
+        w.key("details").raw(dumpReplacing(step.details));
+      }
+      w.endObject();
+    }
+    w.endArray();
+  }
 }
 }  // namespace
 
@@ -489,19 +540,10 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
     credential = co_await grant(config, outcome, record);
   }
 
-  json contextJson = json::object();
-  for (const auto& [k, v] : request.context) {
-    contextJson[k] = v.value;
-  }
-  outcome.event = decisionJson(outcome, true);
-  outcome.event["actor"] = actor;
-  outcome.event["target"] = {{"host", request.target.host},
-                             {"port", request.target.port},
-                             {"protocol", request.target.protocol}};
-  outcome.event["context"] = std::move(contextJson);
-  if (!credential.is_null()) {
-    outcome.event["credential"] = std::move(credential);
-  }
+  outcome.actor = std::move(actor);
+  outcome.target = std::move(request.target);
+  outcome.context = std::move(request.context);
+  outcome.credentialRecord = std::move(credential);
   if (record && recorder_) {
     if (auto recorded = recorder_(outcome); !recorded) {
       // Fail closed: a decision that cannot be audited does not authorize.
@@ -510,61 +552,58 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
       d.outcome = policy::Outcome::kError;
       d.reasonCode = policy::reason::kProviderError;
       d.reason = "the access event could not be recorded: " + recorded.error().message;
-      outcome.event["outcome"] = policy::outcomeName(d.outcome);
-      outcome.event["reasonCode"] = d.reasonCode;
-      outcome.event["reason"] = d.reason;
       outcome.grant.reset();
     }
   }
   co_return outcome;
 }
 
-json grantJson(const AccessOutcome& outcome) {
-  const auto& g = *outcome.grant;
-  return {{"credential", g.credential.toJson()},
-          {"injection", g.injection},
-          {"expiresAt", formatRfc3339(g.credential.expiresAt)},
-          {"refreshAt", formatRfc3339(g.refreshAt)},
-          {"contextId", outcome.contextId}};
+std::string accessAnswerJson(const AccessOutcome& outcome, bool explain) {
+  std::string out;
+  out.reserve(1024);
+  JsonWriter w(out);
+  w.beginObject();
+  writeDecision(w, outcome, explain);
+  if (outcome.grant && outcome.decision.outcome == policy::Outcome::kAuthorized) {
+    const auto& g = *outcome.grant;
+    w.key("grant")
+        .beginObject()
+        .key("credential")
+        .raw(dumpReplacing(g.credential.toJson()))
+        .key("injection")
+        .raw(dumpReplacing(g.injection))
+        .member("expiresAt", formatRfc3339(g.credential.expiresAt))
+        .member("refreshAt", formatRfc3339(g.refreshAt))
+        .member("contextId", outcome.contextId)
+        .endObject();
+  }
+  w.endObject();
+  return out;
 }
 
-json decisionJson(const AccessOutcome& outcome, bool trace) {
-  const auto& d = outcome.decision;
-  json out = {{"contextId", outcome.contextId},
-              {"time", formatRfc3339(outcome.time)},
-              {"outcome", policy::outcomeName(d.outcome)},
-              {"reasonCode", d.reasonCode},
-              {"reason", d.reason}};
-  for (const auto& [key, value] :
-       {std::pair{"serverWorkload", &d.serverWorkload}, std::pair{"policy", &d.policy},
-        std::pair{"clientWorkload", &d.clientWorkload},
-        std::pair{"credentialProvider", &d.credentialProvider}}) {
-    if (!value->empty()) {
-      out[key] = *value;
-    }
+std::string accessEventJson(const AccessOutcome& outcome) {
+  std::string out;
+  out.reserve(2048);
+  JsonWriter w(out);
+  w.beginObject();
+  writeDecision(w, outcome, true);
+  w.member("actor", outcome.actor)
+      .key("target")
+      .beginObject()
+      .member("host", outcome.target.host)
+      .member("port", outcome.target.port)
+      .member("protocol", outcome.target.protocol)
+      .endObject()
+      .key("context")
+      .beginObject();
+  for (const auto& [name, attribute] : outcome.context) {
+    w.member(name, attribute.value);
   }
-  json identities = json::array();
-  for (const auto& identity : d.identities) {
-    identities.push_back(identityJson(identity));
+  w.endObject();
+  if (!outcome.credentialRecord.is_null()) {
+    w.key("credential").raw(dumpReplacing(outcome.credentialRecord));
   }
-  out["identities"] = std::move(identities);
-  if (trace) {
-    json steps = json::array();
-    for (const auto& step : d.trace) {
-      json s = {{"stage", step.stage}, {"passed", step.passed}, {"detail", step.detail}};
-      if (!step.object.empty()) {
-        s["object"] = step.object;
-      }
-      if (!step.reasonCode.empty()) {
-        s["reasonCode"] = step.reasonCode;
-      }
-      if (!step.details.is_null()) {
-        s["details"] = step.details;
-      }
-      steps.push_back(std::move(s));
-    }
-    out["trace"] = std::move(steps);
-  }
+  w.endObject();
   return out;
 }
 
@@ -582,9 +621,10 @@ store::AccessEventRecord accessEventRecord(const AccessOutcome& outcome) {
   record.serverWorkload = d.serverWorkload;
   record.policy = d.policy;
   record.clientWorkload = d.clientWorkload;
-  const auto& context = outcome.event.value("context", nlohmann::json::object());
-  record.sourceIp = context.value("sourceIp", "");
-  record.document = outcome.event.dump();
+  if (const auto ip = outcome.context.find("sourceIp"); ip != outcome.context.end()) {
+    record.sourceIp = ip->second.value;
+  }
+  record.document = accessEventJson(outcome);
   return record;
 }
 

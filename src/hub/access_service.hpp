@@ -79,11 +79,12 @@ struct AccessOutcome {
   std::string contextId;
   SystemTime time{};
   policy::Decision decision;
-  // The access event document (no token, signature or secret): decisionJson(outcome, true) with
-  // actor, target, context and the credential provider's outcome; the access API trims it into
-  // its answer.
-  nlohmann::json event;
-  std::optional<Grant> grant;  // authorized decisions of POST /v1/access only
+  // What the access event records beside the decision (never a token, signature or secret).
+  std::string actor;
+  policy::Target target;
+  trust::Attributes context;
+  nlohmann::json credentialRecord;  // the credential provider's outcome; null when none ran
+  std::optional<Grant> grant;       // authorized decisions of POST /v1/access only
 };
 
 class AccessService {
@@ -138,13 +139,15 @@ class AccessService {
   std::shared_ptr<const Compiled> compiled_;
 };
 
-// The grant member of the access API's answer: {credential, injection, expiresAt, refreshAt,
-// contextId}. Holds the credential: only ever written to the edge that asked.
-nlohmann::json grantJson(const AccessOutcome& outcome);
+// The access API's answer: contextId, time, outcome, reasonCode, reason, the chosen objects and
+// the identities; with `explain` also the trace of every step; for an issued grant the member
+// grant {credential, injection, expiresAt, refreshAt, contextId} — which holds the credential,
+// so the answer is only ever written to the edge that asked.
+std::string accessAnswerJson(const AccessOutcome& outcome, bool explain);
 
-// The JSON of a decision as the access API answers: outcome, reasonCode, reason, the chosen
-// objects, the identities; with `trace` also every step (explain, events).
-nlohmann::json decisionJson(const AccessOutcome& outcome, bool trace);
+// The access event document: the decision with its trace, actor, target, context and the
+// credential provider's outcome (never the credential).
+std::string accessEventJson(const AccessOutcome& outcome);
 
 // A decision's context id: 14 hex digits of its time in Unix microseconds, then 16 random
 // base64url characters (96 bits). Unique, unguessable, and ordered by time.

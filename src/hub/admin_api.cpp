@@ -199,6 +199,7 @@ void AdminApi::add(net::Router& router, std::string method, std::string pattern,
   routes_.push_back(AdminRoute{method, pattern, permission});
   net::RouteOptions options;
   options.maxBodyBytes = maxBody;
+  options.blocking = true;  // the admin API reads and writes the store
   router.add(
       method, pattern,
       net::SyncHandler([this, permission, handler = std::move(handler)](net::Request& request) {
@@ -223,10 +224,12 @@ void AdminApi::add(net::Router& router, std::string method, std::string pattern,
 }
 
 void AdminApi::addAsync(net::Router& router, std::string method, std::string pattern,
-                        Permission permission, AsyncAdminHandler handler, std::size_t maxBody) {
+                        Permission permission, AsyncAdminHandler handler, std::size_t maxBody,
+                        bool blocking) {
   routes_.push_back(AdminRoute{method, pattern, permission});
   net::RouteOptions options;
   options.maxBodyBytes = maxBody;
+  options.blocking = blocking;
   router.add(method, pattern,
              net::Handler([this, permission, handler = std::move(handler)](
                               net::Request& request) -> boost::asio::awaitable<net::Response> {

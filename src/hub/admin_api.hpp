@@ -51,9 +51,10 @@ class AdminApi {
   // Adds every admin route to `router`.
   void addRoutes(net::Router& router);
   // Adds a route of another API (access) with the same authentication and role check, listed in
-  // routes() for the OpenAPI document and the role tests.
+  // routes() for the OpenAPI document and the role tests. `blocking`: the handler waits on the
+  // store, so the server runs it on its blocking pool (RouteOptions::blocking).
   void addAsync(net::Router& router, std::string method, std::string pattern, Permission permission,
-                AsyncAdminHandler handler, std::size_t maxBody);
+                AsyncAdminHandler handler, std::size_t maxBody, bool blocking = false);
   const std::vector<AdminRoute>& routes() const { return routes_; }
 
  private:

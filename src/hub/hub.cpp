@@ -104,17 +104,20 @@ net::Router Hub::buildRouter() {
   router.get("/healthz", [](net::Request&) {
     return net::jsonResponse(200, {{"status", "ok"}, {"version", kVersion}});
   });
-  router.get("/readyz", [this](net::Request&) {
-    const auto snapshot = keys_->snapshot();
-    if (!snapshot->canSign(config_.keys.algorithms, toUnixSeconds(clock_.now()))) {
-      return net::errorResponse(
-          Error{ErrorCode::kUnavailable, "no current signing key for every configured algorithm"});
-    }
-    if (auto v = store_.signingKeys->version(); !v) {
-      return net::errorResponse(Error{ErrorCode::kUnavailable, "store unreachable"});
-    }
-    return net::jsonResponse(200, {{"status", "ready"}});
-  });
+  router.get(
+      "/readyz",
+      [this](net::Request&) {
+        const auto snapshot = keys_->snapshot();
+        if (!snapshot->canSign(config_.keys.algorithms, toUnixSeconds(clock_.now()))) {
+          return net::errorResponse(Error{ErrorCode::kUnavailable,
+                                          "no current signing key for every configured algorithm"});
+        }
+        if (auto v = store_.signingKeys->version(); !v) {
+          return net::errorResponse(Error{ErrorCode::kUnavailable, "store unreachable"});
+        }
+        return net::jsonResponse(200, {{"status", "ready"}});
+      },
+      net::RouteOptions{.blocking = true});  // asks the store
   router.get("/metrics", [this](net::Request&) {
     publishCacheMetrics();
     return net::textResponse(200, metrics_.render(), "text/plain; version=0.0.4; charset=utf-8");

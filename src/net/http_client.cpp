@@ -59,14 +59,6 @@ struct Exchange {
   bool nothingReceived = false;  // failed before any response byte: safe to retry if idempotent
 };
 
-bool isToken(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' ||
-           c == '*' || c == '+' || c == '.' || c == '^' || c == '`' || c == '|' || c == '~';
-  });
-}
-
 bool isIdempotent(std::string_view method) {
   return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
          method == "OPTIONS" || method == "TRACE";
@@ -202,7 +194,7 @@ void HttpClient::Impl::clearPool() {
 asio::awaitable<Result<ClientResponse>> HttpClient::Impl::execute(std::shared_ptr<Impl> self,
                                                                   ClientRequest request) {
   try {
-    if (!isToken(request.method)) {
+    if (!isHttpToken(request.method)) {
       co_return fail(ErrorCode::kInvalidArgument, "bad HTTP method");
     }
     auto url = parseUrl(request.url);
@@ -371,7 +363,7 @@ asio::awaitable<Exchange> HttpClient::Impl::exchange(Stream& stream, const Url& 
     out.set(http::field::user_agent, options.userAgent);
   }
   for (const auto& [name, value] : request.headers) {
-    if (!isToken(name) || value.find_first_of("\r\n") != std::string::npos) {
+    if (!isHttpToken(name) || value.find_first_of("\r\n") != std::string::npos) {
       ex.result = fail(ErrorCode::kInvalidArgument, "bad request header " + name);
       co_return ex;
     }

@@ -9,8 +9,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -83,7 +83,7 @@ struct Peer {
   std::uint16_t port = 0;
 };
 
-// The part of a connection that shutdown needs; touched only on the connection's strand.
+// The part of a connection that shutdown needs; touched only on the connection's worker.
 struct Connection {
   std::uint64_t id = 0;
   asio::any_io_executor executor;
@@ -101,11 +101,18 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   TlsContextPtr tls;
 
-  std::optional<asio::io_context> ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::optional<asio::strand<asio::io_context::executor_type>> acceptStrand;
+  // One event loop per worker thread: a connection lives on one worker, so its I/O never
+  // crosses threads and needs no strand. The first worker also accepts.
+  struct Worker {
+    asio::io_context ioc{1};
+    asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
+  };
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::size_t nextWorker = 0;  // round-robin; touched by the accept loop only
   std::optional<tcp::acceptor> acceptor;
   std::vector<std::thread> threads;
+  // Runs the handlers of blocking routes (RouteOptions::blocking); made only when there are any.
+  std::optional<asio::thread_pool> blockingPool;
 
   std::mutex lifecycleMutex;
   std::atomic<bool> started{false};
@@ -137,7 +144,7 @@ struct HttpServer::Impl {
   template <class Stream>
   asio::awaitable<void> drain(Stream& stream);
   template <class Stream>
-  asio::awaitable<bool> write(Stream& stream, Response& res, unsigned version, bool head,
+  asio::awaitable<bool> write(Stream& stream, Response& res, unsigned version, bool headRequest,
                               bool keepAlive);
   Response handleProtocolError(const Error& error);
   void logAccess(std::string_view method, std::string_view path, std::string_view route, int status,
@@ -160,14 +167,16 @@ Result<void> HttpServer::Impl::start() {
   if (threadCount == 0) {
     threadCount = std::max(1u, std::thread::hardware_concurrency());
   }
-  ioc.emplace(static_cast<int>(threadCount));
-  auto endpoint = resolveBindAddress(*ioc, options.bind);
+  for (std::size_t i = 0; i < threadCount; ++i) {
+    workers.push_back(std::make_unique<Worker>());
+  }
+  auto& first = workers.front()->ioc;
+  auto endpoint = resolveBindAddress(first, options.bind);
   if (!endpoint) {
     teardown();
     return std::move(endpoint).error();
   }
-  acceptStrand.emplace(asio::make_strand(*ioc));
-  acceptor.emplace(*acceptStrand);
+  acceptor.emplace(first);
   error_code ec;
   auto failWith = [&](std::string_view what) -> Error {
     auto error =
@@ -188,10 +197,16 @@ Result<void> HttpServer::Impl::start() {
     return failWith("cannot listen on");
   }
   boundPort = acceptor->local_endpoint(ec).port();
-  work.emplace(asio::make_work_guard(*ioc));
-  asio::co_spawn(*acceptStrand, acceptLoop(), asio::detached);
-  for (std::size_t i = 0; i < threadCount; ++i) {
-    threads.emplace_back([this] {
+  if (router.hasBlockingRoutes()) {
+    std::size_t blockingCount = options.blockingThreads;
+    if (blockingCount == 0) {
+      blockingCount = std::max(2u, std::thread::hardware_concurrency());
+    }
+    blockingPool.emplace(blockingCount);
+  }
+  asio::co_spawn(first, acceptLoop(), asio::detached);
+  for (auto& worker : workers) {
+    threads.emplace_back([ioc = &worker->ioc] {
       for (;;) {
         try {
           ioc->run();
@@ -204,7 +219,7 @@ Result<void> HttpServer::Impl::start() {
   }
   started = true;
   spdlog::info(
-      "http server listening on {} ({}; {} threads)",
+      "http server listening on {} ({}; {} worker threads)",
       acceptor->local_endpoint(ec).address().to_string() + ":" + std::to_string(boundPort.load()),
       tls ? "https" : "http", threadCount);
   return {};
@@ -214,7 +229,7 @@ void HttpServer::Impl::beginShutdown() {
   if (!started || stopping.exchange(true)) {
     return;
   }
-  asio::post(*acceptStrand, [this] {
+  asio::post(workers.front()->ioc, [this] {
     error_code ignored;
     acceptor->close(ignored);
   });
@@ -251,8 +266,13 @@ void HttpServer::Impl::stop(std::chrono::milliseconds drain) {
       connCv.wait_for(lock, kForceCloseGrace, [&] { return connections.empty(); });
     }
   }
-  work.reset();
-  ioc->stop();
+  if (blockingPool) {
+    blockingPool->join();  // a blocking handler still running finishes; its connection is closed
+  }
+  for (auto& worker : workers) {
+    worker->work.reset();
+    worker->ioc.stop();
+  }
   for (auto& t : threads) {
     t.join();
   }
@@ -262,9 +282,9 @@ void HttpServer::Impl::stop(std::chrono::milliseconds drain) {
 
 void HttpServer::Impl::teardown() {
   acceptor.reset();
-  acceptStrand.reset();
-  work.reset();
-  ioc.reset();  // destroys any coroutine still suspended (a handler that outlived the drain)
+  // Destroys any coroutine still suspended (a handler that outlived the drain).
+  workers.clear();
+  blockingPool.reset();
 }
 
 std::shared_ptr<Connection> HttpServer::Impl::registerConnection(asio::any_io_executor executor) {
@@ -289,8 +309,10 @@ void HttpServer::Impl::unregisterConnection(std::uint64_t id) {
 
 asio::awaitable<void> HttpServer::Impl::acceptLoop() {
   for (;;) {
-    asio::any_io_executor connectionExecutor = asio::make_strand(*ioc);
-    auto [ec, socket] = co_await acceptor->async_accept(connectionExecutor, kTuple);
+    auto& worker = *workers[nextWorker];
+    nextWorker = (nextWorker + 1) % workers.size();
+    asio::any_io_executor connectionExecutor = worker.ioc.get_executor();
+    auto [ec, socket] = co_await acceptor->async_accept(worker.ioc, kTuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || stopping || !acceptor->is_open()) {
         co_return;
@@ -548,7 +570,12 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
 
     Response response;
     try {
-      response = co_await lookup.route->handler(request);
+      if (lookup.route->options.blocking && blockingPool) {
+        response = co_await asio::co_spawn(blockingPool->get_executor(),
+                                           lookup.route->handler(request), asio::use_awaitable);
+      } else {
+        response = co_await lookup.route->handler(request);
+      }
     } catch (const std::exception& e) {
       spdlog::error("http server: handler for {} {} threw: {}", request.method, request.path,
                     e.what());
@@ -566,42 +593,63 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
 
 template <class Stream>
 asio::awaitable<bool> HttpServer::Impl::write(Stream& stream, Response& res, unsigned version,
-                                              bool head, bool keepAlive) {
+                                              bool headRequest, bool keepAlive) {
   if (res.status < 100 || res.status > 599) {
     spdlog::error("http server: handler returned invalid status {}", res.status);
     res = errorResponse(makeError(ErrorCode::kInternal, "internal error"));
   }
-  http::response<http::string_body> out;
-  out.version(version);
-  out.result(static_cast<unsigned>(res.status));
+  // The head is written here rather than by Beast's serializer: one string, no field objects.
+  std::string head;
+  head.reserve(256);
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  head += std::to_string(res.status);
+  head += ' ';
+  head += http::obsolete_reason(static_cast<http::status>(res.status));
+  head += "\r\n";
   for (const auto& [name, value] : res.headers) {
     if (equalsIgnoreCase(name, "Content-Length") || equalsIgnoreCase(name, "Connection") ||
         equalsIgnoreCase(name, "Transfer-Encoding") || equalsIgnoreCase(name, "Date")) {
       continue;  // the server owns framing
     }
-    if (hasCrlf(name) || hasCrlf(value)) {
-      spdlog::error("http server: dropping response header {} with CR/LF", name);
+    if (!isHttpToken(name)) {
+      spdlog::error("http server: dropping a response header whose name is not a token");
       continue;
     }
-    out.insert(name, value);
+    if (hasCrlf(value) || value.find('\0') != std::string::npos) {
+      spdlog::error("http server: dropping response header {} with CR, LF or NUL", name);
+      continue;
+    }
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
   }
   if (!res.headers.contains("Server")) {
-    out.set(http::field::server, "tessera");
+    head += "Server: tessera\r\n";
   }
-  out.set(http::field::date, httpDate());
+  head += "Date: ";
+  head += httpDate();
+  head += "\r\n";
   const bool bodyless = res.status < 200 || res.status == 204 || res.status == 304;
   if (!bodyless) {
     if (!res.body.empty() && !res.headers.contains("Content-Type")) {
-      out.set(http::field::content_type, "application/octet-stream");
+      head += "Content-Type: application/octet-stream\r\n";
     }
-    out.content_length(res.body.size());
-    if (!head) {
-      out.body() = std::move(res.body);
-    }
+    head += "Content-Length: ";
+    head += std::to_string(res.body.size());
+    head += "\r\n";
   }
-  out.keep_alive(keepAlive);
+  if (version == 10 && keepAlive) {
+    head += "Connection: keep-alive\r\n";
+  } else if (version != 10 && !keepAlive) {
+    head += "Connection: close\r\n";
+  }
+  head += "\r\n";
+  const bool withBody = !bodyless && !headRequest && !res.body.empty();
+  const std::array<asio::const_buffer, 2> buffers{
+      asio::buffer(head), withBody ? asio::buffer(res.body) : asio::const_buffer()};
   beast::get_lowest_layer(stream).expires_after(options.writeTimeout);
-  auto [ec, n] = co_await http::async_write(stream, out, kTuple);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
   co_return !ec;
 }
 

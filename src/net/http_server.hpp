@@ -1,6 +1,7 @@
 // HttpServer: the HTTP/1.1 server (plain or TLS) on every request path of the hub and the edge.
-// One io_context run by a pool of threads, one strand per connection, coroutine handlers from a
-// Router, limits and timeouts against slow or hostile clients, and graceful shutdown.
+// Worker threads with one event loop each (connections dealt to them in turn; a connection's I/O
+// stays on its worker), coroutine handlers from a Router (blocking routes run on a separate
+// pool), limits and timeouts against slow or hostile clients, and graceful shutdown.
 //
 //   Router router;
 //   router.get("/v1/things/{name}", [](Request& r) { return jsonResponse(200, {...}); });
@@ -40,8 +41,11 @@ struct HttpServerOptions {
   // "host:port": an IPv4 literal, "[IPv6 literal]", or a host name resolved once. Port 0 picks a
   // free port (see HttpServer::port()).
   std::string bind = "127.0.0.1:8080";
-  // Threads running the io_context; 0 means one per core.
+  // Worker threads, each running its own event loop; 0 means one per core.
   std::size_t threads = 0;
+  // Threads of the pool that runs blocking routes' handlers (RouteOptions::blocking); 0 means
+  // one per core, at least 2. No pool is started when no route blocks.
+  std::size_t blockingThreads = 0;
   std::size_t maxHeaderBytes = 16 * 1024;          // larger request heads get 431
   std::size_t maxBodyBytes = 1024 * 1024;          // larger bodies get 413 (RouteOptions overrides)
   std::chrono::milliseconds readTimeout{10'000};   // whole request (and TLS handshake) once begun
@@ -50,7 +54,7 @@ struct HttpServerOptions {
   std::size_t maxConnections = 10'000;             // beyond it new connections are closed at once
   int listenBacklog = 1024;
   std::optional<ServerTlsConfig> tls{};  // HTTPS when set
-  AccessLogHook accessLog{};             // called on the connection's strand; keep it cheap
+  AccessLogHook accessLog{};             // called on the connection's worker; keep it cheap
 };
 
 struct HttpServerStats {

@@ -20,6 +20,8 @@ namespace tessera::net {
 
 // ASCII case-insensitive comparison, for header names and schemes.
 bool equalsIgnoreCase(std::string_view a, std::string_view b) noexcept;
+// An RFC 9110 token (a method or a field name): one or more tchar.
+bool isHttpToken(std::string_view s) noexcept;
 
 // Header fields in arrival order. Names compare case-insensitively; repeated fields are kept.
 class Headers {

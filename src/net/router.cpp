@@ -184,6 +184,17 @@ Router::Lookup Router::find(std::string_view method, std::string_view path) cons
   return out;
 }
 
+bool Router::hasBlockingRoutes() const {
+  for (const auto& e : entries_) {
+    for (const auto& r : e.routes) {
+      if (r.options.blocking) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 std::size_t Router::largestBodyLimit(std::size_t serverDefault) const {
   std::size_t largest = serverDefault;
   for (const auto& e : entries_) {

@@ -16,7 +16,8 @@
 
 namespace tessera::net {
 
-// A handler is a coroutine; it runs on the connection's strand and may co_await I/O.
+// A handler is a coroutine; it runs on the connection's worker thread (see HttpServer) and may
+// co_await I/O, but must not block: a blocking handler stalls every connection of its worker.
 using Handler = std::function<boost::asio::awaitable<Response>(Request&)>;
 // A handler that computes its response without waiting for anything.
 using SyncHandler = std::function<Response(Request&)>;
@@ -24,6 +25,9 @@ using SyncHandler = std::function<Response(Request&)>;
 struct RouteOptions {
   // Overrides HttpServerOptions::maxBodyBytes for this route (larger or smaller).
   std::optional<std::size_t> maxBodyBytes{};
+  // The handler blocks (store I/O, long computations): the server runs it on its blocking pool
+  // and resumes the connection on its worker afterwards.
+  bool blocking = false;
 };
 
 class Router {
@@ -75,6 +79,9 @@ class Router {
   // Finds the route for `method` and the raw `path` (no query). Literal segments win over
   // parameters; HEAD falls back to GET. Thread-safe once no more routes are added.
   Lookup find(std::string_view method, std::string_view path) const;
+
+  // Whether any route is marked blocking (the server then starts its blocking pool).
+  bool hasBlockingRoutes() const;
 
   // The largest body any route accepts, given the server default.
   std::size_t largestBodyLimit(std::size_t serverDefault) const;

@@ -298,6 +298,84 @@ TEST_F(ServerTest, PipelinedRequestsAnswerInOrder) {
   EXPECT_EQ(server_->stats().acceptedConnections, 1u);
 }
 
+TEST_F(ServerTest, BlockingRoutesRunOffTheWorkerSoOtherConnectionsGoOn) {
+  // One worker: were the blocking handler run on it, /hello would wait for it.
+  std::mutex mutex;
+  std::thread::id blockingThread;
+  std::thread::id workerThread;
+  Router router = testRouter();
+  router.get(
+      "/block",
+      [&](Request&) {
+        {
+          std::lock_guard lock(mutex);
+          blockingThread = std::this_thread::get_id();
+        }
+        std::this_thread::sleep_for(800ms);
+        return textResponse(200, "unblocked");
+      },
+      RouteOptions{.blocking = true});
+  router.get("/where", [&](Request&) {
+    std::lock_guard lock(mutex);
+    workerThread = std::this_thread::get_id();
+    return textResponse(200, "worker");
+  });
+  auto options = testOptions();
+  options.threads = 1;
+  options.readTimeout = 5s;
+  options.idleTimeout = 5s;
+  startServer(options, std::move(router));
+
+  RawClient blocked(port());
+  blocked.send(rawGet("/block"));
+  std::this_thread::sleep_for(100ms);  // the blocking handler is running now
+  RawClient other(port());
+  const auto begun = std::chrono::steady_clock::now();
+  other.send(rawGet("/where"));
+  auto res = other.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "worker");
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 500ms);
+
+  res = blocked.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "unblocked");
+  std::lock_guard lock(mutex);
+  EXPECT_NE(blockingThread, std::thread::id());
+  EXPECT_NE(blockingThread, workerThread);
+  // The connection of the blocking route stays usable on its worker afterwards.
+  blocked.send(rawGet("/hello"));
+  res = blocked.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "hello world");
+}
+
+TEST_F(ServerTest, ResponseHeadersThatCouldSplitTheHeadAreDropped) {
+  Router router;
+  router.get("/headers", [](Request&) {
+    auto res = textResponse(200, "ok");
+    res.headers.set("X-Good", "kept");
+    res.headers.set("X-Split", "a\r\nInjected: 1");
+    res.headers.set("X-Nul", std::string("a\0b", 3));
+    res.headers.set("Bad Name", "x");
+    res.headers.set("Content-Length", "999");  // framing is the server's
+    return res;
+  });
+  startServer(testOptions(), std::move(router));
+  RawClient c(port());
+  c.send(rawGet("/headers"));
+  auto res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200);
+  EXPECT_EQ((*res)["X-Good"], "kept");
+  EXPECT_EQ(res->count("X-Split"), 0u);
+  EXPECT_EQ(res->count("Injected"), 0u);
+  EXPECT_EQ(res->count("X-Nul"), 0u);
+  EXPECT_EQ(res->count("Bad Name"), 0u);
+  EXPECT_EQ((*res)["Content-Length"], "2");
+  EXPECT_EQ(res->body(), "ok");
+}
+
 TEST_F(ServerTest, SlowlorisIsCutOffByTheReadTimeout) {
   auto options = testOptions();
   options.readTimeout = 300ms;

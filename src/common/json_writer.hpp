@@ -1,0 +1,64 @@
+// JsonWriter: appends JSON text to a string as it goes, without building a document tree. The
+// hub's hot paths (the access API's answers, access events) write what they know directly
+// instead of assembling an nlohmann::json and dumping it: a tree costs an allocation per node.
+//
+//   std::string out;
+//   JsonWriter w(out);
+//   w.beginObject().member("outcome", "authorized").key("port").value(443).endObject();
+//
+// Strings are escaped like nlohmann::json::dump (", \, control characters); bytes that are not
+// UTF-8 become U+FFFD, so the text is always valid JSON. The caller pairs begin and end calls.
+#pragma once
+
+#include <charconv>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace tessera {
+
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {}
+
+  JsonWriter& beginObject();
+  JsonWriter& endObject();
+  JsonWriter& beginArray();
+  JsonWriter& endArray();
+  // An object member's name; the next call writes its value.
+  JsonWriter& key(std::string_view name);
+  JsonWriter& value(std::string_view text);
+  JsonWriter& value(const char* text) { return value(std::string_view(text)); }
+  template <typename T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) JsonWriter& value(T number) {
+    separate();
+    char buf[24];
+    out_.append(buf, std::to_chars(buf, buf + sizeof buf, number).ptr);
+    return *this;
+  }
+  JsonWriter& value(bool flag);
+  JsonWriter& null();
+  // A value that already is JSON text (e.g. a small nlohmann document's dump()).
+  JsonWriter& raw(std::string_view json);
+
+  template <typename T>
+  JsonWriter& member(std::string_view name, const T& v) {
+    key(name);
+    return value(v);
+  }
+
+ private:
+  void separate();
+
+  std::string& out_;
+  // One entry per open object or array: whether it has a member or element yet.
+  std::vector<bool> nonEmpty_;
+  bool afterKey_ = false;
+};
+
+// Appends `text` as a JSON string literal (with quotes).
+void appendJsonString(std::string& out, std::string_view text);
+
+}  // namespace tessera
