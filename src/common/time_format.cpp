@@ -7,15 +7,42 @@
 namespace tessera {
 
 std::string formatUnixRfc3339(std::int64_t unixSeconds) {
-  std::time_t t = static_cast<std::time_t>(unixSeconds);
-  std::tm tm{};
-  if (gmtime_r(&t, &tm) == nullptr) {
+  // By arithmetic (Howard Hinnant's civil_from_days) rather than gmtime_r, which takes glibc's
+  // time-zone lock: this runs several times for every access decision.
+  const std::int64_t days = unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400;
+  const std::int64_t secondOfDay = unixSeconds - days * 86400;
+  const std::int64_t z = days + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const auto doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned day = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned month = mp < 10 ? mp + 3 : mp - 9;
+  const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2);
+  if (year < 0 || year > 9999) {
     return std::to_string(unixSeconds);
   }
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  char buf[20] = {};  // YYYY-MM-DDThh:mm:ssZ
+  const auto put = [&buf](int at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[at + i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  put(0, static_cast<unsigned>(year), 4);
+  buf[4] = '-';
+  put(5, month, 2);
+  buf[7] = '-';
+  put(8, day, 2);
+  buf[10] = 'T';
+  put(11, static_cast<unsigned>(secondOfDay / 3600), 2);
+  buf[13] = ':';
+  put(14, static_cast<unsigned>(secondOfDay / 60 % 60), 2);
+  buf[16] = ':';
+  put(17, static_cast<unsigned>(secondOfDay % 60), 2);
+  buf[19] = 'Z';
+  return std::string(buf, sizeof buf);
 }
 
 std::string formatRfc3339(SystemTime t) {

@@ -9,10 +9,22 @@ namespace tessera::credentials {
 nlohmann::json Credential::toJson() const {
   nlohmann::json out = {{"type", type}};
   for (const auto& [name, value] : fields) {
-    out[name] = value;
+    if (name != "type" && name != "expiresAt") {  // the credential's own members win
+      out[name] = value;
+    }
   }
   out["expiresAt"] = formatRfc3339(expiresAt);
   return out;
+}
+
+void Credential::writeJson(JsonWriter& w) const {
+  w.beginObject().member("type", type);
+  for (const auto& [name, value] : fields) {
+    if (name != "type" && name != "expiresAt") {  // as in toJson()
+      w.member(name, value);
+    }
+  }
+  w.member("expiresAt", formatRfc3339(expiresAt)).endObject();
 }
 
 std::string Credential::fingerprint() const {

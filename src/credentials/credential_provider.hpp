@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/clock.hpp"
+#include "common/json_writer.hpp"
 #include "common/result.hpp"
 #include "crypto/sealing.hpp"
 #include "model/config_object.hpp"
@@ -37,6 +38,8 @@ struct Credential {
 
   // {type, <fields>..., expiresAt}: the grant's credential member.
   nlohmann::json toJson() const;
+  // The same object written as text (the access API's answer).
+  void writeJson(JsonWriter& w) const;
   // A non-reversible name of the material, for logs and tests.
   std::string fingerprint() const;
 };

@@ -9,9 +9,28 @@
 
 namespace tessera::crypto {
 
+namespace {
+// Fetched once: OpenSSL 3's one-shot SHA256() fetches the algorithm on every call (a property
+// query under a lock), which cost more than hashing the few hundred bytes it is given here.
+const EVP_MD* sha256Algorithm() {
+  static EVP_MD* const md = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) {
+      throw std::runtime_error("OpenSSL has no SHA256");  // a broken installation: at start-up
+    }
+    return fetched;
+  }();
+  return md;
+}
+}  // namespace
+
 Sha256Digest sha256(std::span<const unsigned char> data) {
   Sha256Digest out{};
-  SHA256(data.data(), data.size(), out.data());
+  unsigned length = 0;
+  if (EVP_Digest(data.data(), data.size(), out.data(), &length, sha256Algorithm(), nullptr) != 1 ||
+      length != out.size()) {
+    throw std::runtime_error("EVP_Digest(SHA256) failed");  // only on allocation failure
+  }
   return out;
 }
 

@@ -566,11 +566,9 @@ std::string accessAnswerJson(const AccessOutcome& outcome, bool explain) {
   writeDecision(w, outcome, explain);
   if (outcome.grant && outcome.decision.outcome == policy::Outcome::kAuthorized) {
     const auto& g = *outcome.grant;
-    w.key("grant")
-        .beginObject()
-        .key("credential")
-        .raw(dumpReplacing(g.credential.toJson()))
-        .key("injection")
+    w.key("grant").beginObject().key("credential");
+    g.credential.writeJson(w);
+    w.key("injection")
         .raw(dumpReplacing(g.injection))
         .member("expiresAt", formatRfc3339(g.credential.expiresAt))
         .member("refreshAt", formatRfc3339(g.refreshAt))

@@ -2,12 +2,50 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+#include <random>
+#include <string>
+
 namespace tessera {
 namespace {
 
 TEST(TimeFormat, FormatsUtc) {
   EXPECT_EQ(formatUnixRfc3339(0), "1970-01-01T00:00:00Z");
   EXPECT_EQ(formatUnixRfc3339(1777629600), "2026-05-01T10:00:00Z");
+}
+
+TEST(TimeFormat, AgreesWithGmtimeFromYear1To9999) {
+  // Every day boundary, leap days and centuries included, and random instants in between.
+  const auto viaGmtime = [](std::int64_t seconds) {
+    const auto t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                  tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return std::string(buf);
+  };
+  constexpr std::int64_t kYear1 = -62135596800;     // 0001-01-01T00:00:00Z
+  constexpr std::int64_t kYear9999 = 253402300799;  // 9999-12-31T23:59:59Z
+  const auto checkDaysFrom = [&](std::int64_t from, std::int64_t to, std::int64_t stepDays) {
+    for (std::int64_t day = from; day <= to; day += 86400 * stepDays) {
+      ASSERT_EQ(formatUnixRfc3339(day), viaGmtime(day)) << day;
+      ASSERT_EQ(formatUnixRfc3339(day + 86399), viaGmtime(day + 86399)) << day;
+    }
+  };
+  checkDaysFrom(-2208988800, 4133980799, 1);  // every day of 1900 to 2100
+  checkDaysFrom(kYear1, kYear9999, 29);       // every 29th day of the whole range
+  std::mt19937_64 random(11);
+  for (int i = 0; i < 200'000; ++i) {
+    const auto t = kYear1 + static_cast<std::int64_t>(random() % (kYear9999 - kYear1 + 1));
+    ASSERT_EQ(formatUnixRfc3339(t), viaGmtime(t)) << t;
+  }
+  EXPECT_EQ(formatUnixRfc3339(-1), "1969-12-31T23:59:59Z");
+  EXPECT_EQ(formatUnixRfc3339(951782400), "2000-02-29T00:00:00Z");
+  // Beyond what RFC 3339 can write, the number itself.
+  EXPECT_EQ(formatUnixRfc3339(kYear9999 + 1), std::to_string(kYear9999 + 1));
+  EXPECT_EQ(formatUnixRfc3339(kYear1 - 86400 * 366 - 1), std::to_string(kYear1 - 86400 * 366 - 1));
 }
 
 TEST(TimeFormat, ParsesRoundTrip) {
