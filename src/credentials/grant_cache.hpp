@@ -64,7 +64,9 @@ class GrantCache {
 
   explicit GrantCache(GrantCacheOptions options = {});
 
-  // The credential for `key` at `now`, calling `issue` when the cache has none to give.
+  // The credential for `key` at `now`, calling `issue` when the cache has none to give. `issue`
+  // is only ever called (and awaited) within this call, never kept: it may refer to the
+  // caller's locals.
   boost::asio::awaitable<Answer> get(std::string key, SystemTime now, Issue issue);
 
   // The cache key; only verified attributes count, in a canonical order.

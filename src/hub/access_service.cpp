@@ -483,9 +483,12 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
   const std::int64_t version = object != nullptr ? object->metadata.version : 0;
   std::string key =
       credentials::GrantCache::keyFor(d.policy, d.identities, d.serverWorkload, name, version);
-  auto request = credentials::makeGrantRequest(d.identities, d.policy, d.clientWorkload,
-                                               d.serverWorkload, outcome.time);
-  credentials::GrantCache::Issue call = [provider, request]() { return provider->issue(request); };
+  // The request is built only when the cache calls the provider, which it does within this
+  // get() (see GrantCache::Issue): the references stay valid.
+  credentials::GrantCache::Issue call = [&provider, &d, &outcome]() {
+    return provider->issue(credentials::makeGrantRequest(d.identities, d.policy, d.clientWorkload,
+                                                         d.serverWorkload, outcome.time));
+  };
   auto answer = co_await grantCache_.get(std::move(key), outcome.time, std::move(call));
   record["cache"] = std::string(credentials::sourceName(answer.source));
   if (!answer.credential) {
