@@ -71,9 +71,21 @@ Result<void> ConfigService::reload() {
     }
     objects.push_back(std::move(object));
   }
-  snapshot_.store(
-      std::make_shared<const model::ConfigSnapshot>(state.revision, std::move(objects)));
+  publish(std::make_shared<const model::ConfigSnapshot>(state.revision, std::move(objects)));
   return {};
+}
+
+void ConfigService::publish(std::shared_ptr<const model::ConfigSnapshot> next) {
+  // Only a newer revision replaces the snapshot. A reload is slow with many objects: one begun
+  // by the poller just before an apply committed would otherwise put back the revision the apply
+  // replaced, and one that read the same revision would swap in an equal copy, making every
+  // user of the snapshot (the access service's compiled decision index) rebuild for nothing.
+  auto current = snapshot_.load();
+  while (next->revision() > current->revision()) {
+    if (snapshot_.compare_exchange_weak(current, next)) {
+      return;
+    }
+  }
 }
 
 Result<void> ConfigService::refresh() {
@@ -158,7 +170,7 @@ Result<ConfigWriteOutcome> ConfigService::write(const std::string& actor, bool d
     if (revision) {
       outcome.revision = *revision;
       if (*revision == current->revision() + 1) {
-        snapshot_.store(model::applyPlan(*current, outcome.changes, *revision));
+        publish(model::applyPlan(*current, outcome.changes, *revision));
       } else {
         TESSERA_RETURN_IF_ERROR(reload());
       }

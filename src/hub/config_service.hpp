@@ -64,6 +64,8 @@ class ConfigService {
   store::AdminEventRecord eventFor(const model::PlannedChange& change, const std::string& actor,
                                    std::int64_t now) const;
   Result<void> reload();
+  // Replaces the snapshot when `next` has a newer revision (see the definition for why).
+  void publish(std::shared_ptr<const model::ConfigSnapshot> next);
   Result<store::ConfigRecord> recordOf(const model::ConfigObject& object) const;
 
   std::shared_ptr<store::ConfigRepository> repository_;
