@@ -13,7 +13,8 @@
 // 100,000 policies at most 1.5x p99 with 10 (cached vs large). Every answer must be a 200
 // `authorized` decision; the cache statistics must show hits (cached) or misses (fresh) for every
 // request. Rounds interleave the cases; prints one line per case and round, then medians:
-//   access <case> rps <n> p50_ms <x> p99_ms <y> requests <n> errors <n>
+//   access <case> rps <n> p50_ms <x> p99_ms <y> requests <n> errors <n> hub_cpu_us <n> ...
+// (hub_cpu_us: the hub's CPU time per request, all its threads; hub cases only)
 // Environment: BENCH_ACCESS_SECONDS (5), BENCH_ACCESS_THREADS (2, wrk threads),
 // BENCH_ACCESS_CONNECTIONS (32), BENCH_ACCESS_ROUNDS (3), BENCH_ACCESS_SMALL_POLICIES (10),
 // BENCH_ACCESS_LARGE_POLICIES (100000), BENCH_ACCESS_CASES (nginx,cached,fresh,large).
@@ -538,7 +539,7 @@ double median(std::vector<double> v) {
 }
 
 struct Figures {
-  std::vector<double> rps, p50, p99;
+  std::vector<double> rps, p50, p99, cpuUs;
 };
 
 void report(std::map<std::string, Figures>& all, const std::string& name, const WrkResult& r,
@@ -554,6 +555,19 @@ void report(std::map<std::string, Figures>& all, const std::string& name, const 
   f.rps.push_back(r.rps);
   f.p50.push_back(r.p50Ms);
   f.p99.push_back(r.p99Ms);
+  if (hub) {
+    f.cpuUs.push_back(r.processCpuUs);
+  }
+}
+
+// The median line of a case: rps, p50 and p99, and for hubs their CPU per request.
+void printMedian(const std::string& name, const Figures& f) {
+  std::printf("median %s rps %.0f p50_ms %.3f p99_ms %.3f", name.c_str(), median(f.rps),
+              median(f.p50), median(f.p99));
+  if (!f.cpuUs.empty()) {
+    std::printf(" hub_cpu_us %.0f", median(f.cpuUs));
+  }
+  std::printf("\n");
 }
 
 void requireClean(const std::string& name, const WrkResult& r) {
@@ -672,9 +686,7 @@ int run(const std::filesystem::path& dir) {
     if (!all.contains(name)) {
       continue;
     }
-    auto& f = all[name];
-    std::printf("median %s rps %.0f p50_ms %.3f p99_ms %.3f\n", name, median(f.rps), median(f.p50),
-                median(f.p99));
+    printMedian(name, all[name]);
   }
   std::printf(
       "settings threads %d connections %d seconds %d rounds %d small_policies %d "
@@ -811,9 +823,7 @@ int runGrants(const std::filesystem::path& dir) {
   // Cache off: every authorized request was an issue call.
   const auto issued = rs256.hub().accessService().grantCacheStats().issues - issuesBefore;
   for (const char* name : {"oidc-provider", "grants-rs256", "grants-es256"}) {
-    auto& f = all[name];
-    std::printf("median %s rps %.0f p50_ms %.3f p99_ms %.3f\n", name, median(f.rps), median(f.p50),
-                median(f.p99));
+    printMedian(name, all[name]);
   }
   std::printf("inprocess rs256 per_s %.0f\n", inProcessRate(rs256.hub(), "RS256", s.seconds));
   std::printf("inprocess es256 per_s %.0f\n", inProcessRate(es256.hub(), "ES256", s.seconds));
