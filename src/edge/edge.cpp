@@ -171,8 +171,11 @@ struct Edge::Impl {
     const auto count = config.threads > 0
                            ? static_cast<std::size_t>(config.threads)
                            : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    // A worker's sockets and timers are only ever used from its own thread (other threads post
+    // to it; the first worker's acceptor only registers a new socket, under the registration
+    // lock, before handing it over), so the reactor's per-descriptor locks are switched off.
     for (std::size_t i = 0; i < count; ++i) {
-      workers.push_back(std::make_unique<asio::io_context>(1));
+      workers.push_back(std::make_unique<asio::io_context>(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO));
     }
   }
 
