@@ -6,10 +6,17 @@
 
 namespace tessera::credentials {
 
+namespace {
+// Fields cannot stand in for the credential's own members.
+bool isOwnMember(std::string_view name) {
+  return name == "type" || name == "expiresAt";
+}
+}  // namespace
+
 nlohmann::json Credential::toJson() const {
   nlohmann::json out = {{"type", type}};
   for (const auto& [name, value] : fields) {
-    if (name != "type" && name != "expiresAt") {  // the credential's own members win
+    if (!isOwnMember(name)) {
       out[name] = value;
     }
   }
@@ -20,7 +27,7 @@ nlohmann::json Credential::toJson() const {
 void Credential::writeJson(JsonWriter& w) const {
   w.beginObject().member("type", type);
   for (const auto& [name, value] : fields) {
-    if (name != "type" && name != "expiresAt") {  // as in toJson()
+    if (!isOwnMember(name)) {
       w.member(name, value);
     }
   }

@@ -7,26 +7,6 @@
 namespace tessera::edge {
 
 namespace {
-// RFC 9110 section 5.6.2: tchar.
-bool isTokenChar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
-    return true;
-  }
-  return std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
-}
-
-bool isToken(std::string_view s) {
-  if (s.empty()) {
-    return false;
-  }
-  for (unsigned char c : s) {
-    if (!isTokenChar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // A field value: visible characters, spaces and tabs, obs-text; never CR, LF or NUL.
 bool isFieldValue(std::string_view s) {
   for (unsigned char c : s) {
@@ -53,7 +33,7 @@ bool isTarget(std::string_view s) {
 
 Result<void> appendRequestHead(std::string& out, const RequestHead& head,
                                std::optional<std::size_t> contentLength) {
-  if (!isToken(head.method)) {
+  if (!net::isHttpToken(head.method)) {
     return Error{ErrorCode::kHttpUpstream, "the request method cannot be sent"};
   }
   if (!isTarget(head.target)) {
@@ -66,7 +46,7 @@ Result<void> appendRequestHead(std::string& out, const RequestHead& head,
   out.reserve(out.size() + size + 32);
   out.append(head.method).append(1, ' ').append(head.target).append(" HTTP/1.1\r\n");
   for (const auto& [name, value] : head.headers) {
-    if (!isToken(name)) {
+    if (!net::isHttpToken(name)) {
       return Error{ErrorCode::kHttpUpstream, "a header name cannot be sent"};
     }
     if (!isFieldValue(value)) {

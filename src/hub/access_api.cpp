@@ -16,11 +16,7 @@ boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::R
     co_return net::errorResponse(parsed.error());
   }
   auto outcome = co_await access.decide(std::move(*parsed), "token:" + principal.tokenId, !explain);
-  net::Response response;
-  response.status = 200;
-  response.headers.set("Content-Type", "application/json");
-  response.body = accessAnswerJson(outcome, explain);
-  co_return response;
+  co_return net::textResponse(200, accessAnswerJson(outcome, explain), "application/json");
 }
 
 Result<store::AccessEventQuery> eventQuery(const net::Request& request) {
