@@ -163,18 +163,20 @@ def tree_rss_kb(pid):
 
 
 def cpu_seconds(pid):
-    """utime + stime of one process, seconds (0 once it is gone)."""
+    """(utime, stime) of one process, seconds ((0, 0) once it is gone)."""
     try:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        tick = os.sysconf("SC_CLK_TCK")
+        return int(fields[11]) / tick, int(fields[12]) / tick
     except OSError:
-        return 0.0
+        return 0.0, 0.0
 
 
 def tree_cpu_seconds(pid):
-    """utime + stime of `pid` and its children, seconds."""
-    return sum(cpu_seconds(p) for p in tree_pids(pid))
+    """(utime, stime) of `pid` and its children, seconds."""
+    times = [cpu_seconds(p) for p in tree_pids(pid)]
+    return sum(t[0] for t in times), sum(t[1] for t in times)
 
 
 class RssSampler:
@@ -338,10 +340,15 @@ def main():
                 else:
                     res = run_wrk(script, f"http://127.0.0.1:{edge_port}/", upstream_url)
                     peak_kb = max(peak_kb, sampler.finish())
-                res["cpu_us"] = (tree_cpu_seconds(pid) - cpu_before) * 1e6 / max(1, res["requests"])
+                cpu_after = tree_cpu_seconds(pid)
+                per_request = 1e6 / max(1, res["requests"])
+                res["user_us"] = (cpu_after[0] - cpu_before[0]) * per_request
+                res["sys_us"] = (cpu_after[1] - cpu_before[1]) * per_request
+                res["cpu_us"] = res["user_us"] + res["sys_us"]
                 results[case].append(res)
                 print(f"round {case} {r + 1} rps {res['rps']:.0f} p50_ms {res['p50_ms']:.3f} "
-                      f"p99_ms {res['p99_ms']:.3f} cpu_us {res['cpu_us']:.1f} requests {res['requests']} "
+                      f"p99_ms {res['p99_ms']:.3f} cpu_us {res['cpu_us']:.1f} user_us "
+                      f"{res['user_us']:.1f} sys_us {res['sys_us']:.1f} requests {res['requests']} "
                       f"errors {res['errors']}", flush=True)
                 if res["errors"]:
                     raise RuntimeError(f"{case}: {res['errors']} failed requests\n"
@@ -363,10 +370,12 @@ def main():
         tmp.cleanup()
 
     med = {c: {k: statistics.median(x[k] for x in results[c])
-               for k in ("rps", "p50_ms", "p99_ms", "cpu_us")} for c in CASES}
+               for k in ("rps", "p50_ms", "p99_ms", "cpu_us", "user_us", "sys_us")}
+           for c in CASES}
     for c in CASES:
         print(f"median {c} rps {med[c]['rps']:.0f} p50_ms {med[c]['p50_ms']:.3f} "
-              f"p99_ms {med[c]['p99_ms']:.3f} cpu_us {med[c]['cpu_us']:.1f}")
+              f"p99_ms {med[c]['p99_ms']:.3f} cpu_us {med[c]['cpu_us']:.1f} "
+              f"user_us {med[c]['user_us']:.1f} sys_us {med[c]['sys_us']:.1f}")
     print(f"rss idle_kb {idle_kb} warm_kb {warm_kb} peak_kb {peak_kb} after_kb {after_kb} "
           f"nginx_proxy_peak_kb {nginx_peak_kb}")
     print("rss_parts idle " + " ".join(f"{k} {v}" for k, v in idle_parts.items()) + " after "

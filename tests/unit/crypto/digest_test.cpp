@@ -1,7 +1,9 @@
 #include "crypto/digest.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,31 @@ namespace {
 TEST(Digest, Sha256KnownAnswer) {
   const auto d = sha256(std::string_view("abc"));
   EXPECT_EQ(toHex(d), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+// FIPS 180-4 examples: the empty message, two blocks, and a million 'a's.
+TEST(Digest, Sha256Fips180Vectors) {
+  EXPECT_EQ(toHex(sha256(std::string_view(""))),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(
+      toHex(sha256(std::string_view("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"))),
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(toHex(sha256(std::string(1000000, 'a'))),
+            "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// Every length across the block and padding boundaries agrees with OpenSSL's EVP interface.
+TEST(Digest, Sha256AgreesWithEvpAtEveryLengthUpTo300) {
+  std::mt19937 random(7);
+  std::string data;
+  for (std::size_t length = 0; length <= 300; ++length) {
+    Sha256Digest expected{};
+    unsigned size = 0;
+    ASSERT_EQ(EVP_Digest(data.data(), data.size(), expected.data(), &size, EVP_sha256(), nullptr),
+              1);
+    EXPECT_EQ(sha256(data), expected) << "length " << length;
+    data.push_back(static_cast<char>(random()));
+  }
 }
 
 // RFC 4231 test cases 1 and 2, and a key longer than the block (case 6).
