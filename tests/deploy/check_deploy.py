@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Static checks of deploy/: no cluster, no systemd, nothing bound.
 
-usage: check_deploy.py kubernetes|systemd REPO_ROOT   (TESSERA_BIN names the tessera binary)
+usage: check_deploy.py kubernetes|systemd|dockerfile REPO_ROOT
+       (TESSERA_BIN names the tessera binary, TESSERA_EDGE_BIN the tessera-edge binary)
 
 kubernetes: every manifest parses; every mounted volume is defined; every ConfigMap referenced
 exists in the manifests; every Secret referenced is in deploy/kubernetes/README.md's list; probes
@@ -11,6 +12,10 @@ and Service targetPorts name container ports; the edge.yaml of a ConfigMap passe
 app container has the explicit-proxy and CA environment; containers are non-root, read-only and
 drop every capability.
 systemd: `systemd-analyze verify` (when installed) and the hardening keys of both units.
+dockerfile: for every shared library the built binaries need (their DT_NEEDED entries), the
+runtime stage installs the Debian package that holds it and the build stage the package that
+holds its link-time `.so` (dpkg -S on this machine, which has the same Debian 12 packages); glibc,
+libstdc++ and libgcc come with the base image.
 """
 import configparser
 import os
@@ -457,16 +462,74 @@ def check_systemd(root):
             print("systemd-analyze verify: both units are clean")
 
 
+def dockerfile_stages(text):
+    """{stage alias: set of packages its `apt-get install` lines name}."""
+    stages, current = {}, None
+    for line in text.replace("\\\n", " ").splitlines():
+        m = re.match(r"FROM\s+\S+(?:\s+AS\s+(\S+))?", line.strip(), re.I)
+        if m:
+            current = m.group(1) or "runtime"
+            stages[current] = set()
+        elif current and "apt-get install" in line:
+            words = line.split("apt-get install", 1)[1].split("&&")[0].split()
+            stages[current] |= {w for w in words if not w.startswith("-")}
+    return stages
+
+
+def package_of(path):
+    r = subprocess.run(["dpkg", "-S", path], capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    return r.stdout.split(":", 1)[0].split(",")[0].strip()
+
+
+def check_dockerfile(root):
+    stages = dockerfile_stages(open(os.path.join(root, "Dockerfile")).read())
+    build, runtime = stages.get("build", set()), stages.get("runtime", set())
+    if not build or not runtime:
+        fail(f"Dockerfile: expected a `build` stage and a runtime stage, found {sorted(stages)}")
+        return
+    base = {"libc6", "libstdc++6", "libgcc-s1"}  # in debian:12-slim
+    for var in ("TESSERA_BIN", "TESSERA_EDGE_BIN"):
+        binary = os.environ.get(var)
+        if not binary:
+            fail(f"{var} is not set")
+            continue
+        dynamic = subprocess.run(["readelf", "-d", binary], capture_output=True, text=True).stdout
+        needed = re.findall(r"\(NEEDED\).*\[(.*)\]", dynamic)
+        if not needed:
+            fail(f"{binary}: no NEEDED entries (not a dynamic executable?)")
+        for lib in needed:
+            # dpkg knows a file by the path its package installed it at (/lib or /usr/lib).
+            runtime_pkg = next((p for p in (package_of(d + lib) for d in (
+                "/usr/lib/x86_64-linux-gnu/", "/lib/x86_64-linux-gnu/", "/lib64/")) if p), None)
+            if runtime_pkg is None:
+                fail(f"{binary} needs {lib}, which no installed package holds")
+                continue
+            if runtime_pkg in base:
+                continue
+            if runtime_pkg not in runtime:
+                fail(f"Dockerfile: the runtime stage lacks {runtime_pkg} ({lib}, needed by "
+                     f"{os.path.basename(binary)})")
+            dev = package_of("/usr/lib/x86_64-linux-gnu/" + lib.split(".so")[0] + ".so")
+            if dev is not None and dev not in build:
+                fail(f"Dockerfile: the build stage lacks {dev} (links {lib})")
+    print(f"Dockerfile: build stage {len(build)} packages, runtime stage {len(runtime)}; checked "
+          "against the binaries' shared libraries")
+
+
 def shutil_which(name):
     import shutil
     return shutil.which(name)
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("kubernetes", "systemd"):
+    checks = {"kubernetes": check_kubernetes, "systemd": check_systemd,
+              "dockerfile": check_dockerfile}
+    if len(sys.argv) != 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     ROOT = os.path.abspath(sys.argv[2])
-    (check_kubernetes if sys.argv[1] == "kubernetes" else check_systemd)(ROOT)
+    checks[sys.argv[1]](ROOT)
     for e in errors:
         print("FAIL:", e)
     if errors:
