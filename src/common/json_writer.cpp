@@ -1,39 +1,12 @@
 #include "common/json_writer.hpp"
 
+#include "common/utf8.hpp"
+
 namespace tessera {
 
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
 
-// The length of the valid UTF-8 sequence at the start of `s` (RFC 3629: no overlong forms, no
-// surrogates, at most U+10FFFF), or 0 if it is not one.
-std::size_t utf8SequenceLength(std::string_view s) {
-  const auto b = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  const auto cont = [&](std::size_t i) { return i < s.size() && (b(i) & 0xC0) == 0x80; };
-  const unsigned char c = b(0);
-  if (c >= 0xC2 && c <= 0xDF) {
-    return cont(1) ? 2 : 0;
-  }
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) {
-      return 0;
-    }
-    if ((c == 0xE0 && b(1) < 0xA0) || (c == 0xED && b(1) > 0x9F)) {
-      return 0;
-    }
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) {
-      return 0;
-    }
-    if ((c == 0xF0 && b(1) < 0x90) || (c == 0xF4 && b(1) > 0x8F)) {
-      return 0;
-    }
-    return 4;
-  }
-  return 0;
-}
 }  // namespace
 
 void appendJsonString(std::string& out, std::string_view text) {

@@ -10,6 +10,7 @@
 #endif
 
 #include "common/hex_digit.hpp"
+#include "common/utf8.hpp"
 #include "jose/json_strict.hpp"
 
 namespace tessera::jose {
@@ -226,44 +227,11 @@ class JsonScanner {
 
   // Validates one UTF-8 sequence starting at p_ (a byte >= 0x80), per RFC 3629.
   bool utf8() {
-    const auto b0 = static_cast<unsigned char>(*p_);
-    int len = 0;
-    unsigned char lo = 0x80, hi = 0xbf;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      len = 2;
-    } else if (b0 == 0xe0) {
-      len = 3;
-      lo = 0xa0;
-    } else if ((b0 >= 0xe1 && b0 <= 0xec) || b0 == 0xee || b0 == 0xef) {
-      len = 3;
-    } else if (b0 == 0xed) {
-      len = 3;
-      hi = 0x9f;  // no UTF-16 surrogates
-    } else if (b0 == 0xf0) {
-      len = 4;
-      lo = 0x90;
-    } else if (b0 >= 0xf1 && b0 <= 0xf3) {
-      len = 4;
-    } else if (b0 == 0xf4) {
-      len = 4;
-      hi = 0x8f;
-    } else {
+    const std::size_t length = utf8SequenceLength(std::string_view(p_, end_ - p_));
+    if (length == 0) {
       return invalid("invalid UTF-8 in string");
     }
-    if (end_ - p_ < len) {
-      return invalid("invalid UTF-8 in string");
-    }
-    const auto b1 = static_cast<unsigned char>(p_[1]);
-    if (b1 < lo || b1 > hi) {
-      return invalid("invalid UTF-8 in string");
-    }
-    for (int i = 2; i < len; ++i) {
-      const auto b = static_cast<unsigned char>(p_[i]);
-      if (b < 0x80 || b > 0xbf) {
-        return invalid("invalid UTF-8 in string");
-      }
-    }
-    p_ += len;
+    p_ += length;
     return true;
   }
 
