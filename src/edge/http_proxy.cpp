@@ -34,6 +34,7 @@
 #include "edge/http_injector.hpp"
 #include "edge/original_destination.hpp"
 #include "edge/request_target.hpp"
+#include "edge/simple_http_head.hpp"
 #include "edge/tls_client_hello.hpp"
 #include "net/listen_address.hpp"
 #include "net/tls_context.hpp"
@@ -257,6 +258,30 @@ struct Upstream {
     return sni == serverNameFor(authority, route) && open();
   }
 };
+// What the fast path did with a request.
+enum class SimpleOutcome {
+  kKeepAlive,  // served; the client connection stays open
+  kClose,      // served or answered; the client connection ends
+  kNotSimple,  // nothing consumed: Beast's path reads the request from the buffer
+};
+
+// The fast path's per-connection scratch: the parsed heads' field lists and the bytes written
+// keep their capacity from one request to the next.
+struct SimpleScratch {
+  SimpleRequestHead request;
+  SimpleResponseHead response;
+  RequestHead head;
+  std::string wire;
+};
+
+// The Host field the server gets: the authority, without the scheme's default port.
+std::string hostFieldFor(const Authority& authority, bool tls) {
+  if (authority.port == (tls ? 443 : 80)) {
+    return authority.host.find(':') != std::string::npos ? "[" + authority.host + "]"
+                                                         : authority.host;
+  }
+  return formatAuthority(authority);
+}
 }  // namespace
 
 struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
@@ -392,6 +417,24 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
                                               std::optional<std::string> wholeBody, Server& server,
                                               beast::flat_buffer& serverBuffer);
 
+  // The response half of relay(): reads the server's answer (its head may already be in
+  // `serverBuffer`) and streams it to the client. `wire` is scratch for the client's head.
+  template <typename Client, typename Server>
+  asio::awaitable<Result<RelayOutcome>> relayResponse(Client& client, std::string_view method,
+                                                      unsigned version, bool requestKeepAlive,
+                                                      Server& server,
+                                                      beast::flat_buffer& serverBuffer,
+                                                      std::string& wire);
+
+  // The fast path of the explicit proxy (see serveSimple's definition).
+  asio::awaitable<SimpleOutcome> serveSimple(PlainStream& client, beast::flat_buffer& buffer,
+                                             const std::string& sourceIp, Upstream& up,
+                                             SimpleScratch& scratch);
+  asio::awaitable<Result<RelayOutcome>> relaySimple(PlainStream& client, PlainStream& server,
+                                                    beast::flat_buffer& serverBuffer,
+                                                    std::string_view method, bool requestKeepAlive,
+                                                    SimpleScratch& scratch);
+
   template <typename Client>
   asio::awaitable<void> answer(Client& client, int status, const Error& error, unsigned version) {
     refused.fetch_add(1, std::memory_order_relaxed);
@@ -461,8 +504,16 @@ asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket) {
   }
   beast::flat_buffer buffer;
   Upstream up;
+  SimpleScratch scratch;
   for (;;) {
     if (stopping) {
+      break;
+    }
+    const SimpleOutcome simple = co_await serveSimple(client, buffer, sourceIp, up, scratch);
+    if (simple == SimpleOutcome::kKeepAlive) {
+      continue;
+    }
+    if (simple == SimpleOutcome::kClose) {
       break;
     }
     http::request_parser<http::buffer_body> parser;
@@ -515,6 +566,200 @@ asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket) {
   active.fetch_sub(1, std::memory_order_relaxed);
   activeGauge.add(-1);
   (void)id;
+}
+
+// The fast path for what most requests through the explicit proxy are: a simple head (see
+// simple_http_head.hpp: HTTP/1.1, no body, nothing unusual), for a plain-HTTP server, with the
+// route's grant already held and an injection that needs no body, answered by a response framed
+// by its Content-Length. The heads are read and written here without Beast's parser, fields or
+// serializer. Anything else — or a response that turns out not simple — is left to the general
+// path at the first point it differs: before the request is consumed (kNotSimple: the general
+// path parses the same bytes again), or for the response, relayResponse.
+asio::awaitable<SimpleOutcome> HttpProxy::Impl::serveSimple(PlainStream& client,
+                                                            beast::flat_buffer& buffer,
+                                                            const std::string& sourceIp,
+                                                            Upstream& up, SimpleScratch& scratch) {
+  constexpr std::size_t kReadBytes = 4096;
+  auto& request = scratch.request;
+  for (;;) {
+    const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    const SimpleHead kind = parseSimpleRequestHead(bytes, options.maxHeaderBytes, request);
+    if (kind == SimpleHead::kSimple) {
+      break;
+    }
+    if (kind == SimpleHead::kNotSimple) {
+      co_return SimpleOutcome::kNotSimple;
+    }
+    setTimeout(client, options.idleTimeout);
+    auto [readError, n] = co_await client.async_read_some(buffer.prepare(kReadBytes), kTuple);
+    if (readError) {
+      // The client closed, reset or idled out (mid-head too): nothing to answer.
+      co_return SimpleOutcome::kClose;
+    }
+    buffer.commit(n);
+  }
+  if (request.method == "CONNECT") {
+    co_return SimpleOutcome::kNotSimple;
+  }
+  auto target = parseAbsoluteTarget(request.target);
+  if (!target) {
+    co_return SimpleOutcome::kNotSimple;  // answered there
+  }
+  const Authority& authority = target->authority;
+  const auto routeTable = routes.load();
+  const Route* route = routeTable->match(authority.host, authority.port);
+  std::shared_ptr<const Grant> grant;
+  if (route != nullptr && route->protocol == "http") {
+    if (route->upstreamTls) {
+      co_return SimpleOutcome::kNotSimple;
+    }
+    grant =
+        grants.heldGrant(Target{authority.host, authority.port, "http"}, ClientContext{sourceIp});
+    if (!grant) {
+      co_return SimpleOutcome::kNotSimple;  // fetched there
+    }
+  }
+  RequestHead& head = scratch.head;
+  head.method.assign(request.method);
+  head.target = std::move(target->originForm);
+  head.version = 11;
+  head.headers.clear();
+  for (const auto& field : request.fields) {
+    if (!isHopByHop(field.name) && !net::equalsIgnoreCase(field.name, "host")) {
+      head.headers.add(std::string(field.name), std::string(field.value));
+    }
+  }
+  head.headers.set("Host", hostFieldFor(authority, false));
+  if (grant) {
+    auto injectedHead = injectHttp(head, *grant, clock.now());
+    if (!injectedHead || injectedHead->needsBody || injectedHead->body) {
+      co_return SimpleOutcome::kNotSimple;  // answered or signed there
+    }
+  }
+  std::string& wire = scratch.wire;
+  wire.clear();
+  if (auto serialized = appendRequestHead(wire, head, std::nullopt); !serialized) {
+    co_return SimpleOutcome::kNotSimple;  // answered there
+  }
+  // From here the request is this path's.
+  const bool requestKeepAlive = request.keepAlive;
+  buffer.consume(request.size);
+  requests.fetch_add(1, std::memory_order_relaxed);
+  if (grant) {
+    injected.fetch_add(1, std::memory_order_relaxed);
+    injectionCounter(grant->injection.method).inc();
+  }
+  if (!up.goesTo(authority, false, route)) {
+    if (auto connected = co_await connectUpstream(up, authority, false, route); !connected) {
+      upstreamErrors.fetch_add(1, std::memory_order_relaxed);
+      upstreamErrorCounter.inc();
+      co_await answer(client, connected.error().code == ErrorCode::kTimeout ? 504 : 502,
+                      connected.error(), 11);
+      co_return SimpleOutcome::kClose;
+    }
+  }
+  auto& server = *up.plain;
+  Result<RelayOutcome> relayed =
+      co_await relaySimple(client, server, up.buffer, head.method, requestKeepAlive, scratch);
+  if (!relayed) {
+    upstreamErrors.fetch_add(1, std::memory_order_relaxed);
+    upstreamErrorCounter.inc();
+    up.reset();
+    if (relayed.error().code != ErrorCode::kIo) {
+      co_await answer(client, 502, relayed.error(), 11);
+    }
+    co_return SimpleOutcome::kClose;
+  }
+  if (!relayed->serverReusable) {
+    up.reset();
+  }
+  co_return relayed->clientKeepAlive ? SimpleOutcome::kKeepAlive : SimpleOutcome::kClose;
+}
+
+// Sends the serialized head in `scratch.wire` and relays the response: a simple one here (head
+// and the body bytes that came with it in one write, the rest of the body as it comes), any
+// other through relayResponse.
+asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
+    PlainStream& client, PlainStream& server, beast::flat_buffer& serverBuffer,
+    std::string_view method, bool requestKeepAlive, SimpleScratch& scratch) {
+  constexpr std::size_t kReadBytes = 4096;
+  std::string& wire = scratch.wire;
+  setTimeout(server, options.ioTimeout);
+  if (auto [sendError, sent] = co_await asio::async_write(server, asio::buffer(wire), kTuple);
+      sendError) {
+    co_return Error{ErrorCode::kHttpUpstream, "sending the request failed: " + sendError.message()};
+  }
+  auto& response = scratch.response;
+  const bool headRequest = method == "HEAD";
+  for (;;) {
+    const std::string_view bytes(static_cast<const char*>(serverBuffer.data().data()),
+                                 serverBuffer.size());
+    const SimpleHead kind =
+        parseSimpleResponseHead(bytes, options.maxHeaderBytes, headRequest, response);
+    if (kind == SimpleHead::kSimple) {
+      break;
+    }
+    if (kind == SimpleHead::kNotSimple) {
+      co_return co_await relayResponse(client, method, 11, requestKeepAlive, server, serverBuffer,
+                                       wire);
+    }
+    setTimeout(server, options.ioTimeout);
+    auto [readError, n] = co_await server.async_read_some(serverBuffer.prepare(kReadBytes), kTuple);
+    if (readError) {
+      co_return Error{ErrorCode::kHttpUpstream,
+                      "the server's response cannot be read: " + readError.message()};
+    }
+    serverBuffer.commit(n);
+  }
+  // The client's head: the server's status line and fields but the hop-by-hop ones.
+  wire.clear();
+  wire.append("HTTP/1.1 ").append(std::to_string(response.status)).append(1, ' ');
+  wire.append(response.reason).append("\r\n");
+  for (const auto& field : response.fields) {
+    if (!isHopByHop(field.name)) {
+      wire.append(field.name).append(": ").append(field.value).append("\r\n");
+    }
+  }
+  if (!requestKeepAlive) {
+    wire.append("Connection: close\r\n");
+  }
+  wire.append("\r\n");
+  const std::size_t after = serverBuffer.size() - response.size;
+  const std::size_t early =
+      static_cast<std::size_t>(std::min<std::uint64_t>(after, response.bodyLength));
+  // Bytes past the response: the server sent what was not asked for; its connection ends.
+  const bool surplus = after > early;
+  const char* bodyStart = static_cast<const char*>(serverBuffer.data().data()) + response.size;
+  std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(bodyStart, early)};
+  setTimeout(client, options.ioTimeout);
+  auto [sendError, sent] = co_await asio::async_write(client, pieces, kTuple);
+  serverBuffer.consume(response.size + early);
+  if (sendError) {
+    co_return Error{ErrorCode::kIo, "the client went away: " + sendError.message()};
+  }
+  std::uint64_t remaining = response.bodyLength - early;
+  if (remaining > 0) {
+    RelayBuffer chunk;
+    while (remaining > 0) {
+      const std::size_t want =
+          static_cast<std::size_t>(std::min<std::uint64_t>(remaining, RelayBuffer::size()));
+      setTimeout(server, options.ioTimeout);
+      auto [readError, got] =
+          co_await server.async_read_some(asio::buffer(chunk.data(), want), kTuple);
+      if (readError) {
+        // Part of the response is out: the client connection cannot be saved.
+        co_return Error{ErrorCode::kIo, "the server's response broke off: " + readError.message()};
+      }
+      setTimeout(client, options.ioTimeout);
+      auto [writeError, written] =
+          co_await asio::async_write(client, asio::buffer(chunk.data(), got), kTuple);
+      if (writeError) {
+        co_return Error{ErrorCode::kIo, "the client went away: " + writeError.message()};
+      }
+      remaining -= got;
+    }
+  }
+  co_return RelayOutcome{response.keepAlive && !surplus, requestKeepAlive};
 }
 
 asio::awaitable<Result<void>> HttpProxy::Impl::connectUpstream(Upstream& up,
@@ -598,12 +843,7 @@ asio::awaitable<bool> HttpProxy::Impl::serveRequest(Client& client, beast::flat_
     }
     head.headers.add(std::string(name), std::string(field.value()));
   }
-  const bool defaultPort = authority.port == (clientTls ? 443 : 80);
-  Authority hostAuthority = authority;
-  head.headers.set("Host", defaultPort ? (authority.host.find(':') != std::string::npos
-                                              ? "[" + authority.host + "]"
-                                              : authority.host)
-                                       : formatAuthority(hostAuthority));
+  head.headers.set("Host", hostFieldFor(authority, clientTls));
 
   const auto routeTable = routes.load();
   const Route* route = routeTable->match(authority.host, authority.port);
@@ -818,6 +1058,14 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     }
   }
 
+  co_return co_await relayResponse(client, head.method, head.version, parser.keep_alive(), server,
+                                   serverBuffer, wire);
+}
+
+template <typename Client, typename Server>
+asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relayResponse(
+    Client& client, std::string_view method, unsigned version, bool requestKeepAlive,
+    Server& server, beast::flat_buffer& serverBuffer, std::string& wire) {
   // The response: informational answers (103...) are skipped; the rest streams back.
   std::optional<http::response_parser<http::buffer_body>> parsed;
   for (int informational = 0;; ++informational) {
@@ -825,7 +1073,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     auto& response = *parsed;
     response.body_limit(boost::none);
     response.header_limit(static_cast<std::uint32_t>(options.maxHeaderBytes));
-    if (head.method == "HEAD") {
+    if (method == "HEAD") {
       response.skip(true);
     }
     setTimeout(server, options.ioTimeout);
@@ -844,7 +1092,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
   auto& response = *parsed;
   const auto& res = response.get();
   const bool untilClose = !response.is_done() && !res.chunked() && !response.content_length();
-  const bool clientKeepAlive = parser.keep_alive() && !(untilClose && head.version != 11);
+  const bool clientKeepAlive = requestKeepAlive && !(untilClose && version != 11);
   // The body bytes that came with the head go out with it, in one write; for a small response
   // that is all of it.
   bool responseDone = response.is_done();
@@ -869,7 +1117,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
   std::optional<http::response_serializer<http::buffer_body>> responseWriter;
   if (passThrough) {
     wire.clear();  // the request's head is out: its buffer is reused
-    appendResponseHead(wire, res, head.version, clientKeepAlive);
+    appendResponseHead(wire, res, version, clientKeepAlive);
     std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(chunk.data(), early)};
     setTimeout(client, options.ioTimeout);
     auto [sendError, sent] = co_await asio::async_write(client, pieces, kTuple);
@@ -878,7 +1126,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
     }
   } else {
     back.emplace();
-    back->version(head.version);
+    back->version(version);
     back->result(res.result_int());
     back->reason(res.reason());
     for (const auto& field : res) {
@@ -886,7 +1134,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relay(
         back->insert(field.name_string(), field.value());
       }
     }
-    if (res.chunked() || (untilClose && head.version == 11)) {
+    if (res.chunked() || (untilClose && version == 11)) {
       back->chunked(true);
     }
     back->keep_alive(clientKeepAlive);

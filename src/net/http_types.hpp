@@ -33,6 +33,8 @@ class Headers {
   // Appends a field, keeping any existing ones of the same name.
   void add(std::string name, std::string value);
   void remove(std::string_view name);
+  // No fields; the capacity stays (for the next request's fields).
+  void clear() noexcept { fields_.clear(); }
   // The first field named `name`.
   std::optional<std::string_view> get(std::string_view name) const;
   bool contains(std::string_view name) const { return get(name).has_value(); }

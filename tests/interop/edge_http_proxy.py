@@ -5,6 +5,8 @@
 - responses keep their framing through the proxy: Content-Length (also larger than the relay
   buffer), chunked, until-close, 204, HEAD, 103 Early Hints skipped; several requests on one
   client connection; an HTTP/1.0 client gets HTTP/1.0 answers and keep-alive when it asks.
+- simple requests (the proxy's fast path): pipelined, dribbled byte by byte, hop-by-hop fields
+  dropped both ways, a server closing after its answer or sending more than it.
 - a host without a server workload is tunneled untouched (its own certificate, the client's
   header).
 - an unauthorized workload gets 403 with Tessera-Error and a JSON reason, and no request reaches
@@ -45,7 +47,14 @@ FRAMED = {
     "/hints": (b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
     "/close": b"HTTP/1.1 200 OK\r\nX-Kind: close\r\n\r\nuntil the server closes",
+    # Length-framed, then the server closes its connection.
+    "/length-close": (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n"
+                      b"Keep-Alive: timeout=5\r\nX-Kind: length-close\r\n\r\nok"),
+    # More than the response: the edge must not read the rest as the next response.
+    "/surplus": b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Kind: surplus\r\n\r\nokEXTRA",
 }
+# Paths after which the upstream closes its connection.
+CLOSING = ("/close", "/length-close")
 
 
 class FramingUpstream:
@@ -55,6 +64,7 @@ class FramingUpstream:
 
     def __init__(self):
         self.keys = []
+        self.heads = []
         outer = self
 
         class Handler(socketserver.BaseRequestHandler):
@@ -76,8 +86,9 @@ class FramingUpstream:
                     if method == "HEAD":
                         self.request.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")
                         continue
+                    outer.heads.append(head.decode("latin-1"))
                     self.request.sendall(FRAMED[path])
-                    if path == "/close":
+                    if path in CLOSING:
                         return
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
@@ -241,6 +252,71 @@ class EdgeHttpProxy(GrantTest):
         finally:
             conn.close()
         self.assertEqual(self.framing.keys[before:], [f"Key {API_KEY}"] * 9)
+
+    def test_3_simple_requests_pipelined_dribbled_and_without_hop_by_hop_fields(self):
+        """The proxy's fast path (simple heads): requests pipelined in one write and a head sent
+        byte by byte are each answered in order; hop-by-hop fields do not cross the edge either
+        way; a server that closes after a length-framed answer, or sends more than it, costs the
+        client nothing (the edge opens a new server connection)."""
+        url = f"http://localhost:{self.framing.port}"
+        with socket.create_connection(("127.0.0.1", self.edge.proxy_port), timeout=20) as s:
+            pending = b""
+
+            def response():
+                nonlocal pending
+                while b"\r\n\r\n" not in pending:
+                    more = s.recv(65536)
+                    self.assertTrue(more, "the edge closed early")
+                    pending += more
+                head, pending = pending.split(b"\r\n\r\n", 1)
+                head = head.decode("latin-1")
+                fields = {}
+                for line in head.split("\r\n")[1:]:
+                    name, _, value = line.partition(":")
+                    fields[name.strip().lower()] = value.strip()
+                length = int(fields.get("content-length", "0"))
+                while len(pending) < length:
+                    pending += s.recv(65536)
+                body, pending = pending[:length], pending[length:]
+                return head.split("\r\n")[0], fields, body
+
+            before = len(self.framing.heads)
+            get = (f"GET {url}/length HTTP/1.1\r\nHost: localhost\r\nX-Api-Key: mine\r\n"
+                   f"Keep-Alive: timeout=9\r\nTE: trailers\r\nProxy-Connection: keep-alive\r\n"
+                   f"Proxy-Authorization: Basic c2VjcmV0\r\n\r\n").encode()
+            s.sendall(get + get.replace(b"/length", b"/no-content"))
+            self.assertEqual(response()[2], b"hello")
+            status, fields, body = response()
+            self.assertEqual((status, body), ("HTTP/1.1 204 No Content", b""))
+            for byte in get:
+                s.send(bytes([byte]))
+            self.assertEqual(response()[2], b"hello")
+            heads = self.framing.heads[before:]
+            self.assertEqual(len(heads), 3)
+            for head in heads:
+                lower = head.lower()
+                self.assertIn(f"x-api-key: key {API_KEY}".lower(), lower)
+                self.assertNotIn("mine", lower)
+                for hop in ("keep-alive:", "te:", "proxy-connection:", "proxy-authorization:",
+                            "connection:"):
+                    self.assertNotIn("\r\n" + hop, lower)
+            # The server's hop-by-hop fields stay with it; the client's connection stays open.
+            s.sendall(f"GET {url}/length-close HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            status, fields, body = response()
+            self.assertEqual((status, body, fields.get("x-kind")), ("HTTP/1.1 200 OK", b"ok",
+                                                                    "length-close"))
+            self.assertNotIn("connection", fields)
+            self.assertNotIn("keep-alive", fields)
+            s.sendall(f"GET {url}/surplus HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            self.assertEqual(response()[2], b"ok")
+            s.sendall(f"GET {url}/length HTTP/1.1\r\nHost: localhost\r\n\r\n".encode())
+            status, fields, body = response()
+            self.assertEqual((status, body), ("HTTP/1.1 200 OK", b"hello"))
+            # The client's "Connection: close": answered with it, then the edge closes.
+            s.sendall(f"GET {url}/length HTTP/1.1\r\nConnection: close\r\n\r\n".encode())
+            status, fields, body = response()
+            self.assertEqual((body, fields.get("connection")), (b"hello", "close"))
+            self.assertEqual(s.recv(100), b"")
 
     def test_3_an_http10_client_gets_http10_answers_and_keep_alive_when_it_asks(self):
         with socket.create_connection(("127.0.0.1", self.edge.proxy_port), timeout=20) as s:
