@@ -264,6 +264,7 @@ Result<std::unique_ptr<Edge>> Edge::create(EdgeConfig config, const Clock& clock
     options.maxHeaderBytes = c.proxy.maxHeaderBytes;
     options.idleTimeout = c.proxy.idleTimeout;
     options.connectTimeout = c.proxy.connectTimeout;
+    options.ioTimeout = c.proxy.ioTimeout;
     options.upstreamCaBundle = c.decrypt.upstreamCaBundle;
     impl->proxy = std::make_unique<HttpProxy>(impl->workerPointers(), std::move(options),
                                               *impl->grants, impl->leaves, clock, impl->metrics);

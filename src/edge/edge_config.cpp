@@ -72,8 +72,9 @@ Result<void> parseHub(const ConfigNode& root, const std::filesystem::path& base,
 Result<void> parseProxy(const ConfigNode& root, EdgeConfig& c) {
   ConfigNode proxy;
   TESSERA_ASSIGN_OR_RETURN(proxy, root.child("proxy"));
-  TESSERA_RETURN_IF_ERROR(proxy.rejectUnknown({"listen", "transparentListen", "maxConnections",
-                                               "maxHeaderBytes", "idleTimeout", "connectTimeout"}));
+  TESSERA_RETURN_IF_ERROR(
+      proxy.rejectUnknown({"listen", "transparentListen", "maxConnections", "maxHeaderBytes",
+                           "idleTimeout", "connectTimeout", "ioTimeout"}));
   TESSERA_ASSIGN_OR_RETURN(c.proxy.listen, proxy.string("listen", ""));
   if (!c.proxy.listen.empty()) {
     TESSERA_RETURN_IF_ERROR(checkListen(proxy, "listen", c.proxy.listen));
@@ -93,6 +94,7 @@ Result<void> parseProxy(const ConfigNode& root, EdgeConfig& c) {
   TESSERA_ASSIGN_OR_RETURN(c.proxy.idleTimeout, proxy.duration("idleTimeout", c.proxy.idleTimeout));
   TESSERA_ASSIGN_OR_RETURN(c.proxy.connectTimeout,
                            proxy.duration("connectTimeout", c.proxy.connectTimeout));
+  TESSERA_ASSIGN_OR_RETURN(c.proxy.ioTimeout, proxy.duration("ioTimeout", c.proxy.ioTimeout));
   return {};
 }
 

@@ -38,6 +38,8 @@ struct ProxySettings {
   std::size_t maxHeaderBytes = 64 * 1024;
   std::chrono::milliseconds idleTimeout = std::chrono::seconds(60);
   std::chrono::milliseconds connectTimeout = std::chrono::seconds(10);
+  // A request head's arrival once begun, each body read and write, a server's answer.
+  std::chrono::milliseconds ioTimeout = std::chrono::seconds(60);
 };
 
 // TLS decrypt: the edge CA (files, or self-signed and kept in a directory in dev mode) and what

@@ -20,6 +20,7 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <map>
@@ -30,6 +31,7 @@
 #include <vector>
 
 #include "crypto/digest.hpp"
+#include "edge/deadline_sweeper.hpp"
 #include "edge/http_head.hpp"
 #include "edge/http_injector.hpp"
 #include "edge/original_destination.hpp"
@@ -268,6 +270,8 @@ enum class SimpleOutcome {
 // The fast path's per-connection scratch: the parsed heads' field lists and the bytes written
 // keep their capacity from one request to the next.
 struct SimpleScratch {
+  explicit SimpleScratch(DeadlineSweeper& sweeper) : watch(sweeper) {}
+  DeadlineSweeper::Watch watch;  // the time limit of the socket operation under way
   SimpleRequestHead request;
   SimpleResponseHead response;
   RequestHead head;
@@ -281,6 +285,14 @@ std::string hostFieldFor(const Authority& authority, bool tls) {
                                                          : authority.host;
   }
   return formatAuthority(authority);
+}
+
+// How often a worker sweeps its fast-path deadlines: a quarter of the shortest time limit, between
+// 10 ms and 1 s.
+std::chrono::milliseconds sweepTick(const HttpProxyOptions& options) {
+  const auto shortest = std::min(options.idleTimeout, options.ioTimeout);
+  return std::clamp(std::chrono::milliseconds(shortest / 4), std::chrono::milliseconds(10),
+                    std::chrono::milliseconds(1000));
 }
 }  // namespace
 
@@ -302,6 +314,9 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
   std::shared_ptr<net::LazyClientTlsContext> defaultUpstreamTls;
   std::mutex tlsMutex;
   std::map<std::string, net::TlsContextPtr> bundleTls;  // by SHA-256 of a workload's PEM bundle
+
+  // One per worker, swept by that worker's timer (sweepLoop).
+  std::vector<std::unique_ptr<DeadlineSweeper>> sweepers;
 
   std::mutex connMutex;
   std::unordered_map<std::uint64_t, std::weak_ptr<tcp::socket>> sockets;
@@ -392,7 +407,8 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
   }
 
   asio::awaitable<void> acceptLoop(tcp::acceptor& from, bool transparent);
-  asio::awaitable<void> session(tcp::socket socket);
+  asio::awaitable<void> session(tcp::socket socket, std::size_t worker);
+  asio::awaitable<void> sweepLoop(std::size_t worker);
   asio::awaitable<void> transparentSession(tcp::socket socket);
   asio::awaitable<void> transparentHttp(PlainStream& client, beast::flat_buffer& buffer,
                                         const tcp::endpoint& destination,
@@ -461,8 +477,8 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
 asio::awaitable<void> HttpProxy::Impl::acceptLoop(tcp::acceptor& from, bool transparent) {
   auto self = shared_from_this();
   for (;;) {
-    auto& worker = *workers[nextWorker.fetch_add(1, std::memory_order_relaxed) % workers.size()];
-    auto executor = worker.get_executor();
+    const std::size_t index = nextWorker.fetch_add(1, std::memory_order_relaxed) % workers.size();
+    auto executor = workers[index]->get_executor();
     auto [ec, socket] = co_await from.async_accept(executor, kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted) {
@@ -479,12 +495,24 @@ asio::awaitable<void> HttpProxy::Impl::acceptLoop(tcp::acceptor& from, bool tran
       socket.close(ignored);
       continue;
     }
-    auto serve = transparent ? transparentSession(std::move(socket)) : session(std::move(socket));
+    auto serve =
+        transparent ? transparentSession(std::move(socket)) : session(std::move(socket), index);
     asio::co_spawn(executor, std::move(serve), asio::detached);
   }
 }
 
-asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket) {
+asio::awaitable<void> HttpProxy::Impl::sweepLoop(std::size_t worker) {
+  auto self = shared_from_this();
+  DeadlineSweeper& sweeper = *sweepers[worker];
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  while (!stopping) {
+    timer.expires_after(sweeper.tick());
+    co_await timer.async_wait(kTuple);
+    sweeper.sweep(DeadlineSweeper::Clock::now());
+  }
+}
+
+asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket, std::size_t worker) {
   auto self = shared_from_this();
   connections.fetch_add(1, std::memory_order_relaxed);
   active.fetch_add(1, std::memory_order_relaxed);
@@ -504,7 +532,7 @@ asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket) {
   }
   beast::flat_buffer buffer;
   Upstream up;
-  SimpleScratch scratch;
+  SimpleScratch scratch(*sweepers[worker]);
   for (;;) {
     if (stopping) {
       break;
@@ -590,8 +618,10 @@ asio::awaitable<SimpleOutcome> HttpProxy::Impl::serveSimple(PlainStream& client,
     if (kind == SimpleHead::kNotSimple) {
       co_return SimpleOutcome::kNotSimple;
     }
-    setTimeout(client, options.idleTimeout);
-    auto [readError, n] = co_await client.async_read_some(buffer.prepare(kReadBytes), kTuple);
+    scratch.watch.arm(client.socket(), options.idleTimeout);
+    auto [readError, n] =
+        co_await client.socket().async_read_some(buffer.prepare(kReadBytes), kTuple);
+    scratch.watch.disarm();
     if (readError) {
       // The client closed, reset or idled out (mid-head too): nothing to answer.
       co_return SimpleOutcome::kClose;
@@ -684,10 +714,16 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
     std::string_view method, bool requestKeepAlive, SimpleScratch& scratch) {
   constexpr std::size_t kReadBytes = 4096;
   std::string& wire = scratch.wire;
-  setTimeout(server, options.ioTimeout);
-  if (auto [sendError, sent] = co_await asio::async_write(server, asio::buffer(wire), kTuple);
-      sendError) {
-    co_return Error{ErrorCode::kHttpUpstream, "sending the request failed: " + sendError.message()};
+  auto& watch = scratch.watch;
+  // Why an operation failed: the sweep's cancellation is a timeout.
+  auto reason = [&watch](const error_code& ec) {
+    return watch.timedOut() ? std::string("timed out") : ec.message();
+  };
+  watch.arm(server.socket(), options.ioTimeout);
+  auto [sendError, sent] = co_await asio::async_write(server.socket(), asio::buffer(wire), kTuple);
+  watch.disarm();
+  if (sendError) {
+    co_return Error{ErrorCode::kHttpUpstream, "sending the request failed: " + reason(sendError)};
   }
   auto& response = scratch.response;
   const bool headRequest = method == "HEAD";
@@ -703,11 +739,13 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
       co_return co_await relayResponse(client, method, 11, requestKeepAlive, server, serverBuffer,
                                        wire);
     }
-    setTimeout(server, options.ioTimeout);
-    auto [readError, n] = co_await server.async_read_some(serverBuffer.prepare(kReadBytes), kTuple);
+    watch.arm(server.socket(), options.ioTimeout);
+    auto [readError, n] =
+        co_await server.socket().async_read_some(serverBuffer.prepare(kReadBytes), kTuple);
+    watch.disarm();
     if (readError) {
       co_return Error{ErrorCode::kHttpUpstream,
-                      "the server's response cannot be read: " + readError.message()};
+                      "the server's response cannot be read: " + reason(readError)};
     }
     serverBuffer.commit(n);
   }
@@ -731,11 +769,12 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
   const bool surplus = after > early;
   const char* bodyStart = static_cast<const char*>(serverBuffer.data().data()) + response.size;
   std::array<asio::const_buffer, 2> pieces{asio::buffer(wire), asio::buffer(bodyStart, early)};
-  setTimeout(client, options.ioTimeout);
-  auto [sendError, sent] = co_await asio::async_write(client, pieces, kTuple);
+  watch.arm(client.socket(), options.ioTimeout);
+  auto [headError, headSent] = co_await asio::async_write(client.socket(), pieces, kTuple);
+  watch.disarm();
   serverBuffer.consume(response.size + early);
-  if (sendError) {
-    co_return Error{ErrorCode::kIo, "the client went away: " + sendError.message()};
+  if (headError) {
+    co_return Error{ErrorCode::kIo, "the client went away: " + reason(headError)};
   }
   std::uint64_t remaining = response.bodyLength - early;
   if (remaining > 0) {
@@ -743,18 +782,20 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
     while (remaining > 0) {
       const std::size_t want =
           static_cast<std::size_t>(std::min<std::uint64_t>(remaining, RelayBuffer::size()));
-      setTimeout(server, options.ioTimeout);
+      watch.arm(server.socket(), options.ioTimeout);
       auto [readError, got] =
-          co_await server.async_read_some(asio::buffer(chunk.data(), want), kTuple);
+          co_await server.socket().async_read_some(asio::buffer(chunk.data(), want), kTuple);
+      watch.disarm();
       if (readError) {
         // Part of the response is out: the client connection cannot be saved.
-        co_return Error{ErrorCode::kIo, "the server's response broke off: " + readError.message()};
+        co_return Error{ErrorCode::kIo, "the server's response broke off: " + reason(readError)};
       }
-      setTimeout(client, options.ioTimeout);
+      watch.arm(client.socket(), options.ioTimeout);
       auto [writeError, written] =
-          co_await asio::async_write(client, asio::buffer(chunk.data(), got), kTuple);
+          co_await asio::async_write(client.socket(), asio::buffer(chunk.data(), got), kTuple);
+      watch.disarm();
       if (writeError) {
-        co_return Error{ErrorCode::kIo, "the client went away: " + writeError.message()};
+        co_return Error{ErrorCode::kIo, "the client went away: " + reason(writeError)};
       }
       remaining -= got;
     }
@@ -1635,6 +1676,12 @@ Result<void> HttpProxy::start() {
     return std::move(ctx).error();
   }
   impl.defaultUpstreamTls = std::move(*ctx);
+  for (std::size_t worker = 0; worker < impl.workers.size(); ++worker) {
+    impl.sweepers.push_back(std::make_unique<DeadlineSweeper>(sweepTick(impl.options)));
+  }
+  for (std::size_t worker = 0; worker < impl.workers.size(); ++worker) {
+    asio::co_spawn(impl.workers[worker]->get_executor(), impl.sweepLoop(worker), asio::detached);
+  }
   auto& acceptContext = *impl.workers.front();
   auto executor = acceptContext.get_executor();
   if (!impl.options.bind.empty()) {

@@ -6,7 +6,8 @@
   buffer), chunked, until-close, 204, HEAD, 103 Early Hints skipped; several requests on one
   client connection; an HTTP/1.0 client gets HTTP/1.0 answers and keep-alive when it asks.
 - simple requests (the proxy's fast path): pipelined, dribbled byte by byte, hop-by-hop fields
-  dropped both ways, a server closing after its answer or sending more than it.
+  dropped both ways, a server closing after its answer or sending more than it; idle and silent
+  peers end at proxy.idleTimeout and proxy.ioTimeout.
 - a host without a server workload is tunneled untouched (its own certificate, the client's
   header).
 - an unauthorized workload gets 403 with Tessera-Error and a JSON reason, and no request reaches
@@ -317,6 +318,63 @@ class EdgeHttpProxy(GrantTest):
             status, fields, body = response()
             self.assertEqual((body, fields.get("connection")), (b"hello", "close"))
             self.assertEqual(s.recv(100), b"")
+
+    def test_3_time_limits_end_idle_clients_and_silent_servers(self):
+        """proxy.idleTimeout ends a client connection that sends nothing, or only part of a head;
+        proxy.ioTimeout answers 502 with the reason when a server accepts the request and never
+        answers (the fast path's deadlines, swept once per tick, not one timer per operation)."""
+        import time
+        silent = socket.socket()
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        held = []
+        stop = threading.Event()
+
+        def hold():
+            silent.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    held.append(silent.accept()[0])
+                except OSError:
+                    pass
+        threading.Thread(target=hold, daemon=True).start()
+        edge = Edge(self.hub, self.cluster.sign(self.cluster.claims("pod/sales-analytics",
+                                                                    "tessera", lifetime=3600)),
+                    proxy_options="idleTimeout: 1s, ioTimeout: 1s")
+        try:
+            edge.start()
+            for sent in (b"", b"GET http://127.0.0.1:1/ HTTP/1.1\r\nHost: 127.0.0.1"):
+                with socket.create_connection(("127.0.0.1", edge.proxy_port), timeout=10) as s:
+                    s.sendall(sent)
+                    began = time.monotonic()
+                    self.assertEqual(s.recv(100), b"", sent)  # closed, nothing said
+                    self.assertTrue(0.9 <= time.monotonic() - began < 5, sent)
+            with socket.create_connection(("127.0.0.1", edge.proxy_port), timeout=10) as s:
+                port = silent.getsockname()[1]
+                s.sendall(f"GET http://127.0.0.1:{port}/ HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+                began = time.monotonic()
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    more = s.recv(65536)
+                    self.assertTrue(more)
+                    data += more
+                elapsed = time.monotonic() - began
+                head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1")
+                self.assertTrue(head.startswith("HTTP/1.1 502 "), head)
+                self.assertIn("Tessera-Error: upstream_error", head)
+                self.assertTrue(0.9 <= elapsed < 5, elapsed)
+                while True:  # the body names the reason, then the edge closes
+                    more = s.recv(65536)
+                    if not more:
+                        break
+                    data += more
+                self.assertIn(b"timed out", data)
+        finally:
+            stop.set()
+            edge.stop()
+            silent.close()
+            for conn in held:
+                conn.close()
 
     def test_3_an_http10_client_gets_http10_answers_and_keep_alive_when_it_asks(self):
         with socket.create_connection(("127.0.0.1", self.edge.proxy_port), timeout=20) as s:

@@ -25,7 +25,8 @@ def edge_command(config):
 
 
 class Edge:
-    def __init__(self, hub, pod_token, extra_yaml="", proxy=True, evidence=None, uid=None):
+    def __init__(self, hub, pod_token, extra_yaml="", proxy=True, evidence=None, uid=None,
+                 proxy_options=""):
         self.hub = hub
         self.uid = uid  # run as this uid (root tests: the edge's own traffic is told apart by it)
         self.work = tempfile.TemporaryDirectory()
@@ -45,7 +46,8 @@ class Edge:
                     f"admin: {{listen: \"127.0.0.1:{self.admin_port}\"}}\n"
                     f"log: {{level: debug}}\n")
             if proxy:
-                f.write(f"proxy: {{listen: \"127.0.0.1:{self.proxy_port}\"}}\n")
+                more = f", {proxy_options}" if proxy_options else ""
+                f.write(f"proxy: {{listen: \"127.0.0.1:{self.proxy_port}\"{more}}}\n")
             f.write(extra_yaml)
         self.log_path = os.path.join(self.dir, "edge.log")
         self.proc = None

@@ -37,7 +37,7 @@ TEST(EdgeConfig, EverySectionParses) {
   auto c = parse(R"(
 hub: {url: "http://127.0.0.1:8080", tokenEnv: EDGE_TOKEN, caBundle: hub-ca.pem, timeout: 3s,
       routesRefresh: 30s}
-proxy: {listen: "127.0.0.1:3128", maxConnections: 100, idleTimeout: 30s}
+proxy: {listen: "127.0.0.1:3128", maxConnections: 100, idleTimeout: 30s, ioTimeout: 5s}
 tls: {selfSignedDir: /var/lib/tessera/edge-ca, upstreamCaBundle: roots.pem}
 admin: {listen: "127.0.0.1:9999"}
 evidence:
@@ -57,6 +57,9 @@ log: {level: debug, format: json}
 )");
   ASSERT_TRUE(c) << c.error().describe();
   EXPECT_EQ(c->hub.tokenEnv, "EDGE_TOKEN");
+  EXPECT_EQ(c->proxy.maxConnections, 100u);
+  EXPECT_EQ(c->proxy.idleTimeout, std::chrono::seconds(30));
+  EXPECT_EQ(c->proxy.ioTimeout, std::chrono::seconds(5));
   EXPECT_EQ(c->hub.caBundle, std::filesystem::path("/etc/tessera/hub-ca.pem"));
   EXPECT_EQ(c->hub.routesRefresh, std::chrono::seconds(30));
   EXPECT_TRUE(c->decrypt.enabled());
