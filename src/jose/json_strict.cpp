@@ -1,6 +1,7 @@
 #include "jose/json_strict.hpp"
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -124,9 +125,48 @@ class StrictSaxBuilder {
   std::optional<Error> error_;
 };
 
+// The DOM of a value the scanner has validated, built from its raw text: strings are copied in
+// runs (nlohmann's lexer appends them a character at a time, the bulk of a token-carrying
+// body's parse). Numbers go through nlohmann's own parser, so that they get exactly its types;
+// it throws where its SAX parse would fail (a float out of range), and the caller falls back.
+json domOfScanned(JsonKind kind, std::string_view raw, std::string& scratch) {
+  switch (kind) {
+    case JsonKind::kNull:
+      return json(nullptr);
+    case JsonKind::kBool:
+      return json(raw == "true");
+    case JsonKind::kNumber:
+      return json::parse(raw.begin(), raw.end());
+    case JsonKind::kString:
+      return json(std::string(jsonStringValue(raw, scratch)));
+    case JsonKind::kArray: {
+      json out(json::value_t::array);
+      auto& array = out.get_ref<json::array_t&>();
+      for (const auto& [elementKind, elementRaw] : jsonArrayElements(raw)) {
+        array.push_back(domOfScanned(elementKind, elementRaw, scratch));
+      }
+      return out;
+    }
+    case JsonKind::kObject: {
+      JsonObjectScan members;
+      // Valid already: the limits are the whole document's, checked by the first scan.
+      if (!scanStrictJson(raw, JsonLimits{raw.size(), std::size_t{1} << 20}, &members)) {
+        throw std::logic_error("JSON: a scanned object does not scan again");
+      }
+      json out(json::value_t::object);
+      auto& object = out.get_ref<json::object_t&>();
+      for (const auto& member : members.members()) {
+        object.emplace(std::string(member.name), domOfScanned(member.kind, member.raw, scratch));
+      }
+      return out;
+    }
+  }
+  throw std::logic_error("JSON: unknown kind");
+}
+
 }  // namespace
 
-Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& limits) {
+Result<nlohmann::json> parseStrictJsonWithSax(std::string_view text, const JsonLimits& limits) {
   if (text.size() > limits.maxBytes) {
     return fail(ErrorCode::kPayloadTooLarge, "JSON: " + std::to_string(text.size()) +
                                                  " bytes exceeds the limit of " +
@@ -151,6 +191,35 @@ Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& 
                 "JSON: NUL byte outside a string (byte " + std::to_string(nul) + ")");
   }
   return std::move(builder.root());
+}
+
+Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& limits) {
+  // The scanner validates by the same rules without nlohmann's per-character lexing; the DOM is
+  // then built from its spans. Whatever it refuses, or what cannot be built, is parsed by the SAX
+  // builder, whose error is the one reported (the same messages as always).
+  JsonObjectScan top;
+  const auto kind = scanStrictJson(text, limits, &top);
+  if (kind) {
+    try {
+      std::string scratch;
+      if (*kind != JsonKind::kObject) {
+        // The value without the whitespace around it (JSON's four characters).
+        constexpr std::string_view kWhitespace = " \t\r\n";
+        const auto first = text.find_first_not_of(kWhitespace);
+        const auto last = text.find_last_not_of(kWhitespace);
+        return domOfScanned(*kind, text.substr(first, last - first + 1), scratch);
+      }
+      json out(json::value_t::object);
+      auto& object = out.get_ref<json::object_t&>();
+      for (const auto& member : top.members()) {
+        object.emplace(std::string(member.name), domOfScanned(member.kind, member.raw, scratch));
+      }
+      return out;
+    } catch (const json::exception&) {
+      // e.g. a number out of double's range: nlohmann refuses it; so does the SAX path below.
+    }
+  }
+  return parseStrictJsonWithSax(text, limits);
 }
 
 std::string_view jsonKindName(JsonKind kind) noexcept {

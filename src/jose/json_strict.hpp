@@ -28,6 +28,9 @@ struct JsonLimits {
 // Errors: kJsonInvalid (syntax, trailing data, invalid UTF-8, binary), kJsonDuplicateMember,
 // kJsonTooDeep, kPayloadTooLarge. Messages give the position, never the input text.
 Result<nlohmann::json> parseStrictJson(std::string_view text, const JsonLimits& limits = {});
+// The same through nlohmann's SAX parser: what parseStrictJson reports errors with, and the
+// reference its scan-built DOM is tested against.
+Result<nlohmann::json> parseStrictJsonWithSax(std::string_view text, const JsonLimits& limits = {});
 
 // The fast path for token headers and claims: validates with exactly the rules above but builds no
 // DOM; for an object it lists the top-level members as spans of the input text.

@@ -1,5 +1,6 @@
 // libFuzzer target for token input: compact JWS/JWT verification against fixed keys, the strict
-// JSON scanner against the DOM parser (they must agree), and base64url canonicity. Inputs starting
+// JSON scanner and the scan-built DOM against nlohmann's SAX parser (they must agree), and
+// base64url canonicity. Inputs starting
 // with '!' are "header\npayload" texts signed with a fixed Ed25519 key, so that claims validation
 // is reached with a valid signature.
 #include <cstddef>
@@ -42,10 +43,18 @@ void check(bool condition) {
 
 void exerciseJson(std::string_view text) {
   const JsonLimits limits{.maxBytes = 64 * 1024, .maxDepth = 8};
-  auto dom = parseStrictJson(text, limits);
+  auto dom = parseStrictJsonWithSax(text, limits);
   JsonObjectScan scan;
   auto kind = scanStrictJson(text, limits, &scan);
   check(dom.ok() == kind.ok());
+  // parseStrictJson builds its DOM from the scan: exactly the SAX parser's answer.
+  auto fast = parseStrictJson(text, limits);
+  check(fast.ok() == dom.ok());
+  if (fast.ok()) {
+    check(fast->dump() == dom->dump());
+  } else {
+    check(fast.error().code == dom.error().code && fast.error().message == dom.error().message);
+  }
   if (!dom.ok()) {
     check(dom.error().code == kind.error().code);
     return;

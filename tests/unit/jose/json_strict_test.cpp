@@ -96,11 +96,23 @@ TEST(JsonStrict, RejectsSyntaxErrorsWithoutEchoingInput) {
   EXPECT_EQ(r.error().message.find("oops"), std::string::npos) << r.error().message;
 }
 
-// The scanner (token fast path) and the DOM parser must accept and reject exactly the same
-// documents, with the same codes; for accepted objects the members and the lazily built DOM must
-// match the DOM parser's.
+// The scanner (token fast path) and the DOM parser (nlohmann's SAX parser, the reference) must
+// accept and reject exactly the same documents, with the same codes; for accepted objects the
+// members and the lazily built DOM must match the DOM parser's. parseStrictJson (its DOM built
+// from the scan) must give exactly the reference's answer: the same DOM, numbers of the same
+// types (dump() tells 1 from 1.0), the same error code and message.
 void expectParity(std::string_view text, const JsonLimits& limits = {}) {
-  auto dom = parseStrictJson(text, limits);
+  auto dom = parseStrictJsonWithSax(text, limits);
+  {
+    auto fast = parseStrictJson(text, limits);
+    EXPECT_EQ(fast.ok(), dom.ok()) << ::testing::PrintToString(std::string(text));
+    if (fast.ok() && dom.ok()) {
+      EXPECT_EQ(fast->dump(), dom->dump()) << ::testing::PrintToString(std::string(text));
+    } else if (!fast.ok() && !dom.ok()) {
+      EXPECT_EQ(fast.error().code, dom.error().code);
+      EXPECT_EQ(fast.error().message, dom.error().message);
+    }
+  }
   JsonObjectScan scan;
   auto kind = scanStrictJson(text, limits, &scan);
   ASSERT_EQ(dom.ok(), kind.ok()) << "document: " << ::testing::PrintToString(std::string(text))
@@ -197,6 +209,11 @@ TEST(JsonScan, AgreesWithTheDomParserOnACorpus) {
       std::string("{\"k\":1,\"k\":2}\0", 14),  // found by jwt_fuzz: the first error wins
       std::string("{\"keys\":[]}\0", 12),
       R"({"a":"\u0000"})",
+      " \"text\" ",
+      "\n[1, \"two\" ,{\"3\":[]}]\t",
+      "\r\n-0.5e1 ",
+      " true\n",
+      "\t{\"a\" : [ ] }\n",
   };
   for (const auto& doc : corpus) {
     expectParity(doc);
