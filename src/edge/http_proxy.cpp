@@ -59,6 +59,8 @@ using boost::system::error_code;
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kRelayBufferBytes = 16 * 1024;
+// What the fast path asks a socket for at a time while a head is incomplete.
+constexpr std::size_t kSimpleReadBytes = 4096;
 // Free relay buffers kept per thread for the next request.
 constexpr std::size_t kPooledRelayBuffers = 64;
 
@@ -607,7 +609,6 @@ asio::awaitable<SimpleOutcome> HttpProxy::Impl::serveSimple(PlainStream& client,
                                                             beast::flat_buffer& buffer,
                                                             const std::string& sourceIp,
                                                             Upstream& up, SimpleScratch& scratch) {
-  constexpr std::size_t kReadBytes = 4096;
   auto& request = scratch.request;
   for (;;) {
     const std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
@@ -620,7 +621,7 @@ asio::awaitable<SimpleOutcome> HttpProxy::Impl::serveSimple(PlainStream& client,
     }
     scratch.watch.arm(client.socket(), options.idleTimeout);
     auto [readError, n] =
-        co_await client.socket().async_read_some(buffer.prepare(kReadBytes), kTuple);
+        co_await client.socket().async_read_some(buffer.prepare(kSimpleReadBytes), kTuple);
     scratch.watch.disarm();
     if (readError) {
       // The client closed, reset or idled out (mid-head too): nothing to answer.
@@ -712,7 +713,6 @@ asio::awaitable<SimpleOutcome> HttpProxy::Impl::serveSimple(PlainStream& client,
 asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
     PlainStream& client, PlainStream& server, beast::flat_buffer& serverBuffer,
     std::string_view method, bool requestKeepAlive, SimpleScratch& scratch) {
-  constexpr std::size_t kReadBytes = 4096;
   std::string& wire = scratch.wire;
   auto& watch = scratch.watch;
   // Why an operation failed: the sweep's cancellation is a timeout.
@@ -741,7 +741,7 @@ asio::awaitable<Result<RelayOutcome>> HttpProxy::Impl::relaySimple(
     }
     watch.arm(server.socket(), options.ioTimeout);
     auto [readError, n] =
-        co_await server.socket().async_read_some(serverBuffer.prepare(kReadBytes), kTuple);
+        co_await server.socket().async_read_some(serverBuffer.prepare(kSimpleReadBytes), kTuple);
     watch.disarm();
     if (readError) {
       co_return Error{ErrorCode::kHttpUpstream,

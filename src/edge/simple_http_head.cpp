@@ -189,28 +189,39 @@ bool isSimpleStatusLine(std::string_view line, bool ended) {
   return !reason.empty() && isSimpleText(reason) && !isOws(reason.front()) && !isOws(reason.back());
 }
 
-}  // namespace
-
-SimpleHead parseSimpleRequestHead(std::string_view bytes, std::size_t maxHeadBytes,
-                                  SimpleRequestHead& out) {
-  std::size_t size = 0;
+// The start line and the fields, checked as far as they have arrived (`startLineOk` says whether
+// a start line, ended or not, is simple). kSimple: the head is complete (`size` set); kIncomplete:
+// what arrived is simple so far; `line` and `fields` are filled either way.
+SimpleHead readLines(std::string_view bytes, std::size_t maxHeadBytes,
+                     bool (*startLineOk)(std::string_view, bool), std::string_view& line,
+                     std::vector<SimpleField>& fields, std::size_t& size) {
   const SimpleHead found = findHead(bytes, maxHeadBytes, size);
   if (found == SimpleHead::kNotSimple) {
     return found;
   }
   const bool complete = found == SimpleHead::kSimple;
-  std::string_view line;
   std::string_view block;
   if (!splitStartLine(complete ? bytes.substr(0, size - kCrlf.size()) : bytes, complete, line,
-                      block)) {
+                      block) ||
+      !startLineOk(line, complete || bytes.find(kCrlf) != std::string_view::npos) ||
+      !parseFields(block, complete, fields)) {
     return SimpleHead::kNotSimple;
   }
-  if (!isSimpleRequestLine(line, complete || bytes.find(kCrlf) != std::string_view::npos)) {
-    return SimpleHead::kNotSimple;
+  return found;
+}
+
+}  // namespace
+
+SimpleHead parseSimpleRequestHead(std::string_view bytes, std::size_t maxHeadBytes,
+                                  SimpleRequestHead& out) {
+  std::size_t size = 0;
+  std::string_view line;
+  const SimpleHead found =
+      readLines(bytes, maxHeadBytes, isSimpleRequestLine, line, out.fields, size);
+  if (found == SimpleHead::kNotSimple) {
+    return found;
   }
-  if (!parseFields(block, complete, out.fields)) {
-    return SimpleHead::kNotSimple;
-  }
+  const bool complete = found == SimpleHead::kSimple;
   // The fields received so far are checked even before the head ends (Beast checks them as they
   // come).
   bool keepAlive = true;
@@ -248,23 +259,13 @@ SimpleHead parseSimpleRequestHead(std::string_view bytes, std::size_t maxHeadByt
 SimpleHead parseSimpleResponseHead(std::string_view bytes, std::size_t maxHeadBytes,
                                    bool headRequest, SimpleResponseHead& out) {
   std::size_t size = 0;
-  const SimpleHead found = findHead(bytes, maxHeadBytes, size);
+  std::string_view line;
+  const SimpleHead found =
+      readLines(bytes, maxHeadBytes, isSimpleStatusLine, line, out.fields, size);
   if (found == SimpleHead::kNotSimple) {
     return found;
   }
   const bool complete = found == SimpleHead::kSimple;
-  std::string_view line;
-  std::string_view block;
-  if (!splitStartLine(complete ? bytes.substr(0, size - kCrlf.size()) : bytes, complete, line,
-                      block)) {
-    return SimpleHead::kNotSimple;
-  }
-  if (!isSimpleStatusLine(line, complete || bytes.find(kCrlf) != std::string_view::npos)) {
-    return SimpleHead::kNotSimple;
-  }
-  if (!parseFields(block, complete, out.fields)) {
-    return SimpleHead::kNotSimple;
-  }
   // The fields received so far are checked even before the head ends (Beast checks them as they
   // come).
   bool keepAlive = true;

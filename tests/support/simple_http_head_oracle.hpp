@@ -69,6 +69,19 @@ std::size_t putHeader(Parser& parser, std::string_view bytes, std::size_t maxHea
   return parser.put(boost::asio::buffer(bytes.data(), bytes.size()), ec);
 }
 
+// What is wrong with Beast's reading of the head the simple reader found `size` bytes long, or "".
+template <typename Parser>
+std::string headProblem(const Parser& parser, std::size_t used, const boost::beast::error_code& ec,
+                        std::size_t size) {
+  if (ec) {
+    return "Beast rejects it: " + ec.message();
+  }
+  if (!parser.is_header_done() || used != size) {
+    return "Beast's head has " + std::to_string(used) + " bytes, not " + std::to_string(size);
+  }
+  return {};
+}
+
 }  // namespace oracle_detail
 
 // "" when Beast agrees with a kSimple request parse, else what differs.
@@ -78,12 +91,8 @@ inline std::string compareRequestWithBeast(std::string_view bytes, std::size_t m
   http::request_parser<http::empty_body> parser;
   boost::beast::error_code ec;
   const std::size_t used = oracle_detail::putHeader(parser, bytes, maxHeadBytes, ec);
-  if (ec) {
-    return "Beast rejects it: " + ec.message();
-  }
-  if (!parser.is_header_done() || used != simple.size) {
-    return "Beast's head has " + std::to_string(used) + " bytes, not " +
-           std::to_string(simple.size);
+  if (auto problem = oracle_detail::headProblem(parser, used, ec, simple.size); !problem.empty()) {
+    return problem;
   }
   const auto& req = parser.get();
   if (req.method_string() != simple.method || req.target() != simple.target ||
@@ -107,12 +116,8 @@ inline std::string compareResponseWithBeast(std::string_view bytes, std::size_t 
   parser.skip(headRequest);
   boost::beast::error_code ec;
   const std::size_t used = oracle_detail::putHeader(parser, bytes, maxHeadBytes, ec);
-  if (ec) {
-    return "Beast rejects it: " + ec.message();
-  }
-  if (!parser.is_header_done() || used != simple.size) {
-    return "Beast's head has " + std::to_string(used) + " bytes, not " +
-           std::to_string(simple.size);
+  if (auto problem = oracle_detail::headProblem(parser, used, ec, simple.size); !problem.empty()) {
+    return problem;
   }
   const auto& res = parser.get();
   if (res.result_int() != simple.status || res.reason() != simple.reason || res.version() != 11) {
