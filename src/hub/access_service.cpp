@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/json_value_writer.hpp"
 #include "common/json_writer.hpp"
 #include "common/time_format.hpp"
 #include "conditions/network_condition.hpp"
@@ -83,11 +84,6 @@ class RequestServices : public policy::DecisionServices {
   std::map<std::string, ConditionResult> memo_;
 };
 
-// Text that is not UTF-8 becomes U+FFFD rather than an exception, as in JsonWriter.
-std::string dumpReplacing(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 void writeIdentity(JsonWriter& w, const trust::VerifiedIdentity& identity) {
   w.beginObject()
       .member("provider", identity.provider)
@@ -140,7 +136,8 @@ void writeDecision(JsonWriter& w, const AccessOutcome& outcome, bool trace) {
         w.member("reasonCode", step.reasonCode);
       }
       if (!step.details.is_null()) {
-        w.key("details").raw(dumpReplacing(step.details));
+        w.key("details");
+        writeJsonValue(w, step.details);
       }
       w.endObject();
     }
@@ -438,17 +435,22 @@ std::string contextIdAt(SystemTime time) {
   // event store appends to its primary-key index instead of writing all over it.
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch());
-  char prefix[17];
-  std::snprintf(prefix, sizeof prefix, "%014llx",
-                static_cast<unsigned long long>(std::max<std::int64_t>(0, micros.count())));
-  return std::string(prefix) + crypto::randomToken(12);
+  auto value = static_cast<std::uint64_t>(std::max<std::int64_t>(0, micros.count()));
+  constexpr std::size_t kTimeDigits = 14;
+  std::string id(kTimeDigits, '0');
+  for (std::size_t i = kTimeDigits; i-- > 0 && value != 0; value >>= 4) {
+    id[i] = "0123456789abcdef"[value & 0xf];
+  }
+  id += crypto::randomToken(12);
+  return id;
 }
 
-boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled> compiled,
-                                                  AccessOutcome& outcome, bool issue) {
+boost::asio::awaitable<CredentialRecord> AccessService::grant(
+    std::shared_ptr<const Compiled> compiled, AccessOutcome& outcome, bool issue) {
   auto& d = outcome.decision;
   const std::string name = d.credentialProvider;
-  json record = {{"provider", name}};
+  CredentialRecord record;
+  record.provider = name;
   const auto refuse = [&](const std::string& reason) {
     d.outcome = policy::Outcome::kError;
     d.reasonCode = policy::reason::kProviderError;
@@ -456,8 +458,8 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
                reason;
     d.trace.push_back(policy::Step{"credentialProvider", name, false, reason,
                                    std::string(policy::reason::kProviderError)});
-    record["outcome"] = "failed";
-    record["reason"] = reason;
+    record.outcome = "failed";
+    record.reason = reason;
   };
   const auto found = compiled->credentialProviders.find(name);
   if (found == compiled->credentialProviders.end()) {
@@ -468,12 +470,12 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
     co_return record;
   }
   const std::shared_ptr<const credentials::CredentialProvider> provider = found->second;
-  record["type"] = provider->type();
+  record.type = provider->type();
   if (!issue) {
     d.trace.push_back(
         policy::Step{"credentialProvider", name, true,
                      "would issue a " + provider->type() + " credential (explain issues none)"});
-    record["outcome"] = "notIssued";
+    record.outcome = "notIssued";
     co_return record;
   }
   const auto* object =
@@ -490,7 +492,7 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
                                                          d.serverWorkload, outcome.time));
   };
   auto answer = co_await grantCache_.get(std::move(key), outcome.time, std::move(call));
-  record["cache"] = std::string(credentials::sourceName(answer.source));
+  record.cache = credentials::sourceName(answer.source);
   if (!answer.credential) {
     refuse("credential provider " + name + " (" + provider->type() +
            ") failed: " + answer.credential.error().message);
@@ -506,10 +508,10 @@ boost::asio::awaitable<json> AccessService::grant(std::shared_ptr<const Compiled
                                  "issued a " + g.credential.type + " credential (" +
                                      std::string(credentials::sourceName(answer.source)) +
                                      "), valid until " + expires});
-  record["outcome"] = "issued";
-  record["credentialType"] = g.credential.type;
-  record["expiresAt"] = expires;
-  record["refreshAt"] = formatRfc3339(g.refreshAt);
+  record.outcome = "issued";
+  record.credentialType = g.credential.type;
+  record.expiresAt = expires;
+  record.refreshAt = formatRfc3339(g.refreshAt);
   outcome.grant = std::move(g);
   co_return record;
 }
@@ -538,7 +540,7 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
     RequestServices services(*config, std::move(verified), std::move(context));
     d = config->decisions->decide(request.target, request.context, services);
   }
-  json credential;
+  CredentialRecord credential;
   if (d.outcome == policy::Outcome::kAuthorized) {
     credential = co_await grant(config, outcome, record);
   }
@@ -571,9 +573,9 @@ std::string accessAnswerJson(const AccessOutcome& outcome, bool explain) {
     const auto& g = *outcome.grant;
     w.key("grant").beginObject().key("credential");
     g.credential.writeJson(w);
-    w.key("injection")
-        .raw(dumpReplacing(g.injection))
-        .member("expiresAt", formatRfc3339(g.credential.expiresAt))
+    w.key("injection");
+    writeJsonValue(w, g.injection);
+    w.member("expiresAt", formatRfc3339(g.credential.expiresAt))
         .member("refreshAt", formatRfc3339(g.refreshAt))
         .member("contextId", outcome.contextId)
         .endObject();
@@ -601,8 +603,19 @@ std::string accessEventJson(const AccessOutcome& outcome) {
     w.member(name, attribute.value);
   }
   w.endObject();
-  if (!outcome.credentialRecord.is_null()) {
-    w.key("credential").raw(dumpReplacing(outcome.credentialRecord));
+  if (const auto& c = outcome.credentialRecord; !c.provider.empty()) {
+    // Members in name order, as the document had them when it was an nlohmann object.
+    w.key("credential").beginObject();
+    for (const auto& [key, value] :
+         {std::pair{"cache", &c.cache}, std::pair{"credentialType", &c.credentialType},
+          std::pair{"expiresAt", &c.expiresAt}, std::pair{"outcome", &c.outcome},
+          std::pair{"provider", &c.provider}, std::pair{"reason", &c.reason},
+          std::pair{"refreshAt", &c.refreshAt}, std::pair{"type", &c.type}}) {
+      if (!value->empty()) {
+        w.member(key, *value);
+      }
+    }
+    w.endObject();
   }
   w.endObject();
   return out;

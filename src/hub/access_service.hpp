@@ -74,6 +74,18 @@ struct Grant {
   SystemTime refreshAt{};
 };
 
+// What the access event says about the credential provider's part (never the credential).
+struct CredentialRecord {
+  std::string provider;        // empty: no provider ran
+  std::string type;            // the provider's type, once found
+  std::string outcome;         // issued, failed, notIssued
+  std::string reason;          // why it failed
+  std::string cache;           // where the credential came from (GrantCache source)
+  std::string credentialType;  // what was issued, and its times
+  std::string expiresAt;
+  std::string refreshAt;
+};
+
 // One decision with what the access event records.
 struct AccessOutcome {
   std::string contextId;
@@ -83,8 +95,8 @@ struct AccessOutcome {
   std::string actor;
   policy::Target target;
   trust::Attributes context;
-  nlohmann::json credentialRecord;  // the credential provider's outcome; null when none ran
-  std::optional<Grant> grant;       // authorized decisions of POST /v1/access only
+  CredentialRecord credentialRecord;
+  std::optional<Grant> grant;  // authorized decisions of POST /v1/access only
 };
 
 class AccessService {
@@ -123,8 +135,8 @@ class AccessService {
       const trust::AwsSignedRequest& request, SystemTime now);
   // Issues (or, for explain, names) the credential of an authorized decision; a failure turns
   // it into an Error. Returns the event's record of the provider's outcome.
-  boost::asio::awaitable<nlohmann::json> grant(std::shared_ptr<const Compiled> compiled,
-                                               AccessOutcome& outcome, bool issue);
+  boost::asio::awaitable<CredentialRecord> grant(std::shared_ptr<const Compiled> compiled,
+                                                 AccessOutcome& outcome, bool issue);
 
   ConfigService& config_;
   std::shared_ptr<net::HttpClient> client_;

@@ -26,6 +26,34 @@ TEST(JsonWriter, EscapesStringsExactlyLikeNlohmannDump) {
   }
 }
 
+TEST(JsonWriter, FindsACharacterToEscapeAtEveryOffsetOfALongRun) {
+  // Runs are tested eight bytes at a time: each special character at each offset, including
+  // the bytes closest to the word tests (0x1f, 0x20, 0x21, 0x7f, 0x80) and a multi-byte one.
+  for (const std::string& special :
+       {std::string("\""), std::string("\\"), std::string("\x1f"), std::string(1, '\0'),
+        std::string("\n"), std::string(" "), std::string("!"), std::string("\x7f"),
+        std::string("\xc2\x80"), std::string("\xe2\x82\xac"), std::string("#"), std::string("]")}) {
+    for (std::size_t length = 0; length < 40; ++length) {
+      for (std::size_t at = 0; at <= length; ++at) {
+        const std::string s = std::string(at, 'a') + special + std::string(length - at, 'Z');
+        ASSERT_EQ(jsonQuoted(s), nlohmann::json(s).dump()) << "offset " << at << " of " << length;
+      }
+    }
+  }
+  std::mt19937 random(11);
+  const std::string alphabet =
+      std::string("abcXYZ019-_.~ !#$%&'()*+,/:;<=>?@[]^`{|}\x7f\"\\\n\t\x01") + "\xc3\xa9";
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    const auto n = random() % 70;
+    for (unsigned k = 0; k < n; ++k) {
+      const auto c = alphabet[random() % (alphabet.size() - 2)];
+      s += (random() % 16 == 0) ? std::string("\xc3\xa9") : std::string(1, c);
+    }
+    ASSERT_EQ(jsonQuoted(s), nlohmann::json(s).dump()) << s;
+  }
+}
+
 TEST(JsonWriter, ReplacesBytesThatAreNotUtf8) {
   // A lone continuation byte, a truncated sequence, an overlong form, a surrogate, > U+10FFFF.
   EXPECT_EQ(jsonQuoted("a\x80z"), "\"a\\ufffdz\"");

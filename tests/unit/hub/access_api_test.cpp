@@ -207,6 +207,10 @@ TEST(ContextId, IsOrderedByTimeAndUnique) {
   EXPECT_EQ(a.substr(0, 14), "0661822da9a800") << "1796061600000000 microseconds in hex";
   EXPECT_NE(a, b) << "96 random bits after the time";
   EXPECT_LT(std::max(a, b), later);
+  EXPECT_EQ(later.substr(0, 14), "0661822da9a801");
+  EXPECT_EQ(contextIdAt(fromUnixSeconds(0)).substr(0, 14), "00000000000000");
+  EXPECT_EQ(contextIdAt(fromUnixSeconds(0) + std::chrono::microseconds(0x1f)).substr(0, 14),
+            "0000000000001f");
   EXPECT_EQ(
       a.find_first_not_of("0123456789abcdefABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz-_"),
       std::string::npos);
