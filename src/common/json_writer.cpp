@@ -104,37 +104,60 @@ void JsonWriter::separate() {
     afterKey_ = false;
     return;
   }
-  if (!nonEmpty_.empty()) {
-    if (nonEmpty_.back()) {
-      out_.push_back(',');
-    }
-    nonEmpty_.back() = true;
+  if (depth_ == 0) {
+    return;
+  }
+  const std::size_t level = depth_ - 1;
+  bool hadOne = false;
+  if (level < 64) {
+    const std::uint64_t bit = std::uint64_t{1} << level;
+    hadOne = (nonEmpty_ & bit) != 0;
+    nonEmpty_ |= bit;
+  } else {
+    hadOne = deeper_[level - 64];
+    deeper_[level - 64] = true;
+  }
+  if (hadOne) {
+    out_.push_back(',');
+  }
+}
+
+void JsonWriter::open(char bracket) {
+  separate();
+  out_.push_back(bracket);
+  if (depth_ < 64) {
+    nonEmpty_ &= ~(std::uint64_t{1} << depth_);
+  } else {
+    deeper_.push_back(false);
+  }
+  ++depth_;
+}
+
+void JsonWriter::close(char bracket) {
+  out_.push_back(bracket);
+  --depth_;
+  if (depth_ >= 64) {
+    deeper_.pop_back();
   }
 }
 
 JsonWriter& JsonWriter::beginObject() {
-  separate();
-  out_.push_back('{');
-  nonEmpty_.push_back(false);
+  open('{');
   return *this;
 }
 
 JsonWriter& JsonWriter::endObject() {
-  out_.push_back('}');
-  nonEmpty_.pop_back();
+  close('}');
   return *this;
 }
 
 JsonWriter& JsonWriter::beginArray() {
-  separate();
-  out_.push_back('[');
-  nonEmpty_.push_back(false);
+  open('[');
   return *this;
 }
 
 JsonWriter& JsonWriter::endArray() {
-  out_.push_back(']');
-  nonEmpty_.pop_back();
+  close(']');
   return *this;
 }
 

@@ -51,10 +51,15 @@ class JsonWriter {
 
  private:
   void separate();
+  void open(char bracket);
+  void close(char bracket);
 
   std::string& out_;
-  // One entry per open object or array: whether it has a member or element yet.
-  std::vector<bool> nonEmpty_;
+  // Per open object or array, whether it has a member or element yet: bit d of nonEmpty_ for
+  // depth d < 64 (no allocation for the documents the hub writes), deeper levels in deeper_.
+  std::size_t depth_ = 0;
+  std::uint64_t nonEmpty_ = 0;
+  std::vector<bool> deeper_;
   bool afterKey_ = false;
 };
 

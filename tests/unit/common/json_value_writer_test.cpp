@@ -83,6 +83,16 @@ TEST(JsonValueWriter, WritesWhatDumpWritesForRandomDocuments) {
   }
 }
 
+TEST(JsonValueWriter, KeepsSeparatorsRightBeyondSixtyFourLevels) {
+  // JsonWriter keeps the first 64 levels' state in a word and deeper ones in a vector.
+  nlohmann::json value = nlohmann::json::array({"innermost", 0});
+  for (int depth = 1; depth < 150; ++depth) {
+    value = depth % 2 == 0 ? nlohmann::json::array({depth, value, "after"})
+                           : nlohmann::json{{"a", depth}, {"b", value}, {"c", {}}};
+  }
+  EXPECT_EQ(written(value), value.dump());
+}
+
 TEST(JsonValueWriter, NestsInsideWhatTheWriterHasOpen) {
   std::string out;
   JsonWriter w(out);
