@@ -161,17 +161,19 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
   };
   for (const auto* policy : candidates->second) {
     const auto& spec = policy->spec;
-    const std::string policyName = policy->metadata.name;
+    const std::string& policyName = policy->metadata.name;
     d.trace.push_back(Step{"policy", policyName, true, "candidate for " + d.serverWorkload});
 
     // Trust providers: which of them verify this workload's evidence.
     const auto& tp = spec.at("trustProviders");
-    const bool needAll = tp.value("match", "all") == "all";
+    const auto match = tp.find("match");
+    const bool needAll =
+        match == tp.end() || !match->is_string() || match->get_ref<const std::string&>() == "all";
     std::vector<trust::VerifiedIdentity> identities;
     std::string trustFailure;
     std::string trustFailureCode;
     for (const auto& nameJson : tp.at("names")) {
-      const std::string name = nameJson.get<std::string>();
+      const auto& name = nameJson.get_ref<const std::string&>();
       auto identity = services.verify(name);
       if (identity) {
         d.trace.push_back(Step{"trustProvider", name, true,
@@ -219,7 +221,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     std::string identified;
     std::optional<Mismatch> mismatch;
     for (const auto& cwName : spec.at("clientWorkloads")) {
-      const std::string name = cwName.get<std::string>();
+      const auto& name = cwName.get_ref<const std::string&>();
       const auto matcher = clientMatchers_.find(name);
       if (matcher == clientMatchers_.end()) {
         continue;
