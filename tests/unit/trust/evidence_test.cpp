@@ -86,6 +86,15 @@ TEST(Evidence, UnverifiedIssuerOnlyReadsTheClaim) {
   EXPECT_EQ(unverifiedIssuer("a.%%%.c"), "");
   EXPECT_EQ(unverifiedIssuer("e30." + jose::base64UrlEncode("[1]") + ".c"), "");
   EXPECT_EQ(unverifiedIssuer("e30." + jose::base64UrlEncode(R"({"iss":7})") + ".c"), "");
+  // Escapes are decoded; a payload strict JSON refuses (a repeated name) names no issuer.
+  EXPECT_EQ(
+      unverifiedIssuer("e30." + jose::base64UrlEncode(R"({"iss":"https:\/\/a\u002eb"})") + ".c"),
+      "https://a.b");
+  EXPECT_EQ(unverifiedIssuer(
+                "e30." + jose::base64UrlEncode(R"({"iss":"https://a","iss":"https://b"})") + ".c"),
+            "");
+  EXPECT_EQ(unverifiedKid(jose::base64UrlEncode(R"({"alg":"RS256","kid":"k-1"})") + ".e30.c"),
+            "k-1");
 }
 
 }  // namespace
