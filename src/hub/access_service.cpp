@@ -3,7 +3,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdio>
 
 #include "common/json_value_writer.hpp"
 #include "common/json_writer.hpp"
