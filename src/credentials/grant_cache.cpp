@@ -9,7 +9,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <nlohmann/json.hpp>
 
-#include "common/json_writer.hpp"
 #include "common/time_format.hpp"
 #include "crypto/digest.hpp"
 
@@ -90,27 +89,43 @@ std::string GrantCache::keyFor(std::string_view policy,
                                const std::vector<trust::VerifiedIdentity>& identities,
                                std::string_view serverWorkload, std::string_view credentialProvider,
                                std::int64_t providerVersion) {
-  // JSON arrays make the material unambiguous (no separator a value could contain); the map of
-  // attributes is ordered by name. Written as text directly: this runs for every grant lookup.
+  // Each field is written with its length in front and each list with its count, so no two
+  // different inputs give the same material whatever bytes the values hold; the map of
+  // attributes is ordered by name. Binary rather than JSON: this runs for every grant lookup.
   std::string material;
-  material.reserve(256);
-  JsonWriter w(material);
-  w.beginArray()
-      .value(policy)
-      .value(serverWorkload)
-      .value(credentialProvider)
-      .value(providerVersion);
-  w.beginArray();
+  material.reserve(512);
+  const auto number = [&material](std::uint64_t n) {
+    char bytes[8];
+    for (char& b : bytes) {
+      b = static_cast<char>(n & 0xFF);
+      n >>= 8;
+    }
+    material.append(bytes, sizeof bytes);
+  };
+  const auto field = [&](std::string_view text) {
+    number(text.size());
+    material.append(text);
+  };
+  field(policy);
+  field(serverWorkload);
+  field(credentialProvider);
+  number(static_cast<std::uint64_t>(providerVersion));
+  number(identities.size());
   for (const auto& identity : identities) {
-    w.beginArray().value(identity.provider).value(identity.subject).beginArray();
+    field(identity.provider);
+    field(identity.subject);
+    std::size_t counted = 0;
+    for (const auto& [name, a] : identity.attributes) {
+      counted += a.verified && !isPerTokenAttribute(name) ? 1 : 0;
+    }
+    number(counted);
     for (const auto& [name, a] : identity.attributes) {
       if (a.verified && !isPerTokenAttribute(name)) {
-        w.beginArray().value(name).value(a.value).endArray();
+        field(name);
+        field(a.value);
       }
     }
-    w.endArray().endArray();
   }
-  w.endArray().endArray();
   return crypto::toHex(crypto::sha256(material));
 }
 

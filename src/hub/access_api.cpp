@@ -5,13 +5,23 @@
 namespace tessera::hub {
 
 namespace {
-boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::Request& request,
-                                                   AdminPrincipal principal, bool explain) {
+// The common body without a DOM; anything else (and every error) the general way.
+Result<AccessRequest> accessRequestOf(const net::Request& request) {
+  if (hasJsonContentType(request)) {
+    if (auto scanned = scanCommonAccessRequest(request.body, kMaxAccessRequestBytes)) {
+      return std::move(*scanned);
+    }
+  }
   auto body = strictJsonBody(request, kMaxAccessRequestBytes);
   if (!body) {
-    co_return net::errorResponse(body.error());
+    return std::move(body).error();
   }
-  auto parsed = parseAccessRequest(*body);
+  return parseAccessRequest(*body);
+}
+
+boost::asio::awaitable<net::Response> handleAccess(AccessService& access, net::Request& request,
+                                                   AdminPrincipal principal, bool explain) {
+  auto parsed = accessRequestOf(request);
   if (!parsed) {
     co_return net::errorResponse(parsed.error());
   }

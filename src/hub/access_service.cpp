@@ -38,7 +38,6 @@ struct AccessService::Compiled {
 };
 
 namespace {
-constexpr std::size_t kMaxContextValueBytes = 1024;
 
 // Answers the pure decision from what the service verified beforehand; evaluates each access
 // condition once.

@@ -47,9 +47,16 @@ struct AccessRequest {
 };
 
 inline constexpr std::size_t kMaxContextMembers = 32;
+inline constexpr std::size_t kMaxContextValueBytes = 1024;
 
 // kInvalidArgument with every bad member as a field error.
 Result<AccessRequest> parseAccessRequest(const nlohmann::json& body);
+
+// The request edges send on every call (tokens as evidence, a target, string context members),
+// parsed from the body text without building a DOM: for those bodies the same AccessRequest as
+// parseAccessRequest of the strictly parsed body. nullopt for anything else, valid or not: the
+// caller then takes the general path, which also words every error. (access_request_scan.cpp)
+std::optional<AccessRequest> scanCommonAccessRequest(std::string_view body, std::size_t maxBytes);
 
 struct AccessServiceOptions {
   // Must be signed into AWS role evidence (X-Tessera-Server-ID) so that a presigned request

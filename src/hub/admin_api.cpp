@@ -11,7 +11,6 @@ namespace tessera::hub {
 
 namespace {
 using nlohmann::json;
-constexpr std::size_t kMaxJsonDepth = 48;
 constexpr int kDefaultPageSize = 100;
 constexpr int kMaxPageSize = 1000;
 
@@ -148,14 +147,18 @@ Error badQuery(std::string name, std::string reason) {
   return e;
 }
 
-Result<json> strictJsonBody(const net::Request& request, std::size_t maxBytes) {
+bool hasJsonContentType(const net::Request& request) {
   auto type = request.header("Content-Type");
   std::string_view media = type ? *type : std::string_view();
   media = media.substr(0, media.find(';'));
   while (!media.empty() && media.back() == ' ') {
     media.remove_suffix(1);
   }
-  if (!net::equalsIgnoreCase(media, "application/json")) {
+  return net::equalsIgnoreCase(media, "application/json");
+}
+
+Result<json> strictJsonBody(const net::Request& request, std::size_t maxBytes) {
+  if (!hasJsonContentType(request)) {
     return fail(ErrorCode::kUnsupportedMediaType, "expected Content-Type: application/json");
   }
   jose::JsonLimits limits;

@@ -29,9 +29,15 @@ struct AdminApiOptions {
   std::size_t maxApplyObjects = 20000;
 };
 
+// Nesting depth allowed in request bodies.
+inline constexpr std::size_t kMaxJsonDepth = 48;
+
 // The JSON body of `request`: Content-Type must be JSON, duplicate members are refused, size
 // and depth are limited.
 Result<nlohmann::json> strictJsonBody(const net::Request& request, std::size_t maxBytes);
+// Whether the request's Content-Type is application/json (parameters aside), as strictJsonBody
+// requires.
+bool hasJsonContentType(const net::Request& request);
 
 // The `limit` query parameter of a list route: 1..1000, default 100 (kInvalidArgument naming
 // ?limit otherwise).

@@ -12,12 +12,15 @@ struct ClientMatcher::Node {
   Kind kind = Kind::kEquals;
   std::string attribute;
   std::vector<std::string> values;
+  std::string test;  // "equals 'x'", "matches 'sales-*'", ...: for traces, made once at compile
   conditions::CidrBlock block;
   std::vector<Node> children;
 };
 
 namespace {
 using Node = ClientMatcher::Node;
+
+std::string describeTest(const Node& node);
 
 Result<Node> compileNode(const nlohmann::json& m, const std::string& pointer) {
   const auto bad = [&](const std::string& why) {
@@ -69,6 +72,7 @@ Result<Node> compileNode(const nlohmann::json& m, const std::string& pointer) {
   } else {
     return bad("no equals, oneOf, glob or cidr");
   }
+  node.test = describeTest(node);
   return node;
 }
 
@@ -95,7 +99,7 @@ std::string describeTest(const Node& node) {
   }
 }
 
-bool evaluateNode(const Node& node, const Attributes& attributes, MatchOutcome& out) {
+bool evaluateNode(const Node& node, const AttributeLayers& attributes, MatchOutcome& out) {
   if (node.kind == Node::Kind::kAll || node.kind == Node::Kind::kAny) {
     const bool all = node.kind == Node::Kind::kAll;
     for (const auto& child : node.children) {
@@ -105,17 +109,17 @@ bool evaluateNode(const Node& node, const Attributes& attributes, MatchOutcome& 
     }
     return all;
   }
-  const auto it = attributes.find(node.attribute);
-  if (it == attributes.end()) {
+  const Attribute* found = attributes.find(node.attribute);
+  if (found == nullptr) {
     out.trace.push_back(node.attribute + ": absent, no match");
     if (!out.firstMismatch) {
-      out.firstMismatch = Mismatch{node.attribute, describeTest(node), "(absent)"};
+      out.firstMismatch = Mismatch{node.attribute, node.test, "(absent)"};
     }
     return false;
   }
-  const Attribute& a = it->second;
+  const Attribute& a = *found;
   bool matched = false;
-  const std::string test = describeTest(node);
+  const std::string& test = node.test;
   switch (node.kind) {
     case Node::Kind::kEquals:
       matched = a.value == node.values[0];
@@ -152,7 +156,20 @@ Result<ClientMatcher> ClientMatcher::compile(const nlohmann::json& match) {
   return ClientMatcher(std::make_shared<const Node>(std::move(root)));
 }
 
+const Attribute* AttributeLayers::find(std::string_view name) const {
+  for (auto layer = layers_.rbegin(); layer != layers_.rend(); ++layer) {
+    if (const auto it = (*layer)->find(name); it != (*layer)->end()) {
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
 MatchOutcome ClientMatcher::evaluate(const Attributes& attributes) const {
+  return evaluate(AttributeLayers(attributes));
+}
+
+MatchOutcome ClientMatcher::evaluate(const AttributeLayers& attributes) const {
   MatchOutcome out;
   out.matched = evaluateNode(*root_, attributes, out);
   return out;

@@ -7,8 +7,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include <boost/container/small_vector.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/result.hpp"
@@ -33,6 +35,20 @@ struct MatchOutcome {
   std::vector<std::string> trace;  // one line per leaf evaluated, in order
 };
 
+// The attributes a matcher reads, as layers searched from the last pushed to the first (a later
+// layer's value wins). Lets a decision show a policy's verified identities over the request's
+// context without merging them into a copy per request. The layers must outlive this.
+class AttributeLayers {
+ public:
+  AttributeLayers() = default;
+  explicit AttributeLayers(const Attributes& only) { push(only); }
+  void push(const Attributes& layer) { layers_.push_back(&layer); }
+  const Attribute* find(std::string_view name) const;
+
+ private:
+  boost::container::small_vector<const Attributes*, 4> layers_;
+};
+
 class ClientMatcher {
  public:
   // `match` is spec.match of a ClientWorkload the model has validated; kInvalidArgument (with
@@ -40,6 +56,7 @@ class ClientMatcher {
   static Result<ClientMatcher> compile(const nlohmann::json& match);
 
   MatchOutcome evaluate(const Attributes& attributes) const;
+  MatchOutcome evaluate(const AttributeLayers& attributes) const;
 
   struct Node;
 

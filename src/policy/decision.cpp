@@ -5,6 +5,10 @@
 namespace tessera::policy {
 
 namespace {
+using Json = nlohmann::json;
+// What a policy without accessConditions iterates (validation guarantees an array otherwise).
+const Json::array_t kNoConditions;
+
 std::string names(const nlohmann::json& list) {
   std::string out;
   for (const auto& n : list) {
@@ -212,11 +216,9 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     }
 
     // Client workload: verified attributes of this policy's providers, plus context.
-    trust::Attributes attributes = context;
+    policy::AttributeLayers attributes(context);
     for (const auto& id : identities) {
-      for (const auto& [k, v] : id.attributes) {
-        attributes.insert_or_assign(k, v);
-      }
+      attributes.push(id.attributes);
     }
     std::string identified;
     std::optional<Mismatch> mismatch;
@@ -261,8 +263,10 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
 
     // Access conditions: all must pass.
     std::string conditionFailure;
-    for (const auto& condition : spec.value("accessConditions", nlohmann::json::array())) {
-      const std::string name = condition.get<std::string>();
+    const auto conditions = spec.find("accessConditions");
+    for (const auto& condition :
+         conditions == spec.end() ? kNoConditions : conditions->get_ref<const Json::array_t&>()) {
+      const std::string& name = condition.get_ref<const std::string&>();
       const auto result = services.evaluate(name);
       Step step{"accessCondition", name, result.passed, result.reason};
       if (!result.passed) {

@@ -42,16 +42,17 @@ Result<void> SqliteAccessEventRepository::append(const std::vector<AccessEventRe
     }
     for (const auto& e : events) {
       q->reset();
-      const SqlValue values[] = {e.id,
-                                 toAccessEventMicros(e.time),
-                                 e.outcome,
-                                 e.reasonCode,
-                                 e.serverWorkload,
-                                 e.policy,
-                                 e.clientWorkload,
-                                 e.sourceIp,
-                                 e.document};
-      TESSERA_RETURN_IF_ERROR(q->bindAll(values).run());
+      // Borrowed: each event outlives its step, and the next reset unbinds it.
+      q->bindBorrowedText(1, e.id)
+          .bindInt(2, toAccessEventMicros(e.time))
+          .bindBorrowedText(3, e.outcome)
+          .bindBorrowedText(4, e.reasonCode)
+          .bindBorrowedText(5, e.serverWorkload)
+          .bindBorrowedText(6, e.policy)
+          .bindBorrowedText(7, e.clientWorkload)
+          .bindBorrowedText(8, e.sourceIp)
+          .bindBorrowedText(9, e.document);
+      TESSERA_RETURN_IF_ERROR(q->run());
       if (db_->changes() == 0) {
         return accessEventExists(e.id);  // rolls the whole batch back
       }

@@ -6,9 +6,21 @@ namespace tessera::store {
 
 namespace {
 constexpr int kBusyTimeoutMs = 5000;
+
+// SQLite keeps allocation statistics by default, behind a global mutex taken on every malloc and
+// free; the hub never reads them. Turning them off must happen before SQLite initializes, so the
+// first open does it; when something else in the process initialized SQLite first, the call is
+// refused and the statistics stay on, which is only slower.
+void configureSqliteOnce() {
+  static const bool configured = [] {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  }();
+  (void)configured;
 }
+}  // namespace
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& path) {
+  configureSqliteOnce();
   sqlite3* raw = nullptr;
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
@@ -31,6 +43,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& pa
 }
 
 Result<std::unique_ptr<SqliteDb>> SqliteDb::openInMemory() {
+  configureSqliteOnce();
   sqlite3* raw = nullptr;
   if (sqlite3_open(":memory:", &raw) != SQLITE_OK) {
     sqlite3_close(raw);
@@ -99,6 +112,25 @@ SqliteStatement& SqliteStatement::bind(int index, const SqlValue& value) {
     const auto& s = std::get<std::string>(value);
     rc = sqlite3_bind_text(stmt_, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
   }
+  if (rc != SQLITE_OK && !bindFailed_) {
+    bindFailed_ = true;
+    bindError_ = db_->lastError("bind");
+  }
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::bindBorrowedText(int index, std::string_view text) {
+  const int rc =
+      sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  if (rc != SQLITE_OK && !bindFailed_) {
+    bindFailed_ = true;
+    bindError_ = db_->lastError("bind");
+  }
+  return *this;
+}
+
+SqliteStatement& SqliteStatement::bindInt(int index, std::int64_t value) {
+  const int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK && !bindFailed_) {
     bindFailed_ = true;
     bindError_ = db_->lastError("bind");

@@ -241,6 +241,28 @@ TEST(GrantCache, TheKeyIsPolicyVerifiedIdentityServerWorkloadAndProviderVersion)
   // No separator ambiguity.
   EXPECT_NE(GrantCache::keyFor("a", ids, "bc", "cp", 1),
             GrantCache::keyFor("ab", ids, "c", "cp", 1));
+  // ... between an attribute's name and value, between attributes, or between identities.
+  const auto withAttributes = [&](std::vector<std::pair<std::string, std::string>> attributes) {
+    auto v = ids;
+    v[0].attributes.clear();
+    for (auto& [name, value] : attributes) {
+      v[0].attributes.emplace(name, trust::Attribute{value, true, "cluster"});
+    }
+    return GrantCache::keyFor("p", v, "sw", "cp", 1);
+  };
+  EXPECT_NE(withAttributes({{"a", "bc"}}), withAttributes({{"ab", "c"}}));
+  EXPECT_NE(withAttributes({{"a", "b"}, {"c", "d"}}), withAttributes({{"a", "bcd"}}));
+  EXPECT_NE(withAttributes({{"a", ""}}), withAttributes({}));
+  auto two = ids;
+  two.push_back(ids[0]);
+  two[1].provider = "cluster-2";
+  auto merged = ids;
+  merged[0].attributes.emplace("x", trust::Attribute{"y", true, "cluster"});
+  EXPECT_NE(GrantCache::keyFor("p", two, "sw", "cp", 1),
+            GrantCache::keyFor("p", merged, "sw", "cp", 1));
+  EXPECT_NE(GrantCache::keyFor("p", two, "sw", "cp", 1), base);
+  EXPECT_NE(GrantCache::keyFor("p", ids, "sw", "cp", -1),
+            GrantCache::keyFor("p", ids, "sw", "cp", 1));
 }
 
 }  // namespace

@@ -90,6 +90,36 @@ TEST(PolicyClientMatcher, AbsentAttributesNeverMatchAndUnverifiedOnesAreFlagged)
   EXPECT_EQ(unverified.trace[0], "hostname 'node-1' (unverified) equals 'node-1': match");
 }
 
+TEST(PolicyClientMatcher, LayersAreSearchedFromTheLastPushed) {
+  // Context first, then two identities: a verified value hides a context value of the same name,
+  // and the later identity's value hides the earlier one's.
+  Attributes context;
+  context["k8s.podName"] = Attribute{"batch-forged", false, "context"};
+  context["hostname"] = Attribute{"node-1", false, "context"};
+  Attributes first;
+  first["k8s.podName"] = Attribute{"batch-7f9c", true, "cluster-a"};
+  first["k8s.namespace"] = Attribute{"billing", true, "cluster-a"};
+  Attributes second;
+  second["k8s.namespace"] = Attribute{"audit", true, "cluster-b"};
+  AttributeLayers layers(context);
+  layers.push(first);
+  layers.push(second);
+  ASSERT_NE(layers.find("k8s.podName"), nullptr);
+  EXPECT_EQ(layers.find("k8s.podName")->value, "batch-7f9c");
+  EXPECT_TRUE(layers.find("k8s.podName")->verified);
+  EXPECT_EQ(layers.find("k8s.namespace")->source, "cluster-b");
+  EXPECT_EQ(layers.find("hostname")->value, "node-1");
+  EXPECT_EQ(layers.find("absent"), nullptr);
+  EXPECT_EQ(AttributeLayers().find("hostname"), nullptr);
+
+  auto m = ClientMatcher::compile({{"attribute", "k8s.podName"}, {"equals", "batch-7f9c"}});
+  ASSERT_TRUE(m.ok());
+  const auto out = m->evaluate(layers);
+  EXPECT_TRUE(out.matched);
+  EXPECT_FALSE(out.usedUnverified);
+  EXPECT_FALSE(m->evaluate(context).matched) << "the forged context value alone does not match";
+}
+
 TEST(PolicyClientMatcher, RefusesShapesValidationWouldHaveRefused) {
   EXPECT_FALSE(ClientMatcher::compile(json::array()).ok());
   EXPECT_FALSE(ClientMatcher::compile({{"attribute", "a"}}).ok());
