@@ -35,6 +35,24 @@ TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "the store holds sealed keys: owner only";
 }
 
+TEST_F(SqliteStoreTest, ConnectionsUseWalWithSpacedCheckpoints) {
+  std::filesystem::create_directories(dir_);
+  auto db = SqliteDb::open(dir_ / "hub.db");
+  ASSERT_TRUE(db.ok()) << db.error().describe();
+  const auto pragma = [&](const std::string& name) {
+    auto q = (*db)->prepare("PRAGMA " + name);
+    EXPECT_TRUE(q.ok());
+    const auto row = q->step();
+    EXPECT_TRUE(row.ok() && *row) << name;
+    return q->columnText(0);
+  };
+  EXPECT_EQ(pragma("journal_mode"), "wal");
+  EXPECT_EQ(pragma("synchronous"), "1") << "NORMAL";
+  EXPECT_EQ(pragma("wal_autocheckpoint"), "4096");
+  EXPECT_EQ(pragma("journal_size_limit"), "67108864");
+  EXPECT_EQ(pragma("foreign_keys"), "1");
+}
+
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {
   {
     auto store = openSqliteStore(dir_ / "hub.db");
