@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -72,6 +73,27 @@ std::string_view jsonStringValue(std::string_view raw, std::string& scratch);
 std::vector<std::pair<JsonKind, std::string_view>> jsonArrayElements(std::string_view raw);
 void jsonArrayElementsInto(std::string_view raw,
                            std::vector<std::pair<JsonKind, std::string_view>>& out);
+
+// Reads members of a strictly validated JSON object by path, scanning each object on the path
+// once, instead of building a DOM: for hot paths that read a few known members (the Kubernetes
+// trust provider's claims). The text must outlive the reader and the views it returns.
+class JsonObjectReader {
+ public:
+  explicit JsonObjectReader(std::string_view validatedObject) : text_(validatedObject) {}
+  JsonObjectReader(const JsonObjectReader&) = delete;
+  JsonObjectReader& operator=(const JsonObjectReader&) = delete;
+
+  // The member at `path` (a member name per level), or nullptr when a step is absent or a step
+  // before the last is not an object.
+  const JsonMember* find(std::initializer_list<std::string_view> path);
+  // The decoded string at `path`; "" when absent or not a string (as reading the DOM would).
+  std::string stringAt(std::initializer_list<std::string_view> path);
+
+ private:
+  const JsonObjectScan* scanOf(std::string_view objectText);
+  std::string_view text_;
+  std::vector<std::pair<const char*, std::unique_ptr<JsonObjectScan>>> scans_;
+};
 
 // A JSON document kept as validated text whose DOM is built on first use (thread-safe, once).
 // Lets hot paths validate without building a DOM that callers may never look at.

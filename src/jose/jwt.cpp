@@ -221,12 +221,26 @@ Result<VerifiedJwt> verifyJwtImpl(std::string_view token, std::span<const Jwk> k
 }  // namespace
 
 std::string_view VerifiedJwt::stringClaim(std::string_view name) const {
-  const json& doc = claims.get();
-  const auto it = doc.find(name);
-  if (it == doc.end() || !it->is_string()) {
+  // Scanned rather than read from the DOM, which trust providers that read their claims from the
+  // text (Kubernetes) never build. A value with escapes is returned from the DOM, where it is
+  // decoded and lives as long as this token.
+  thread_local JsonObjectScan scan;  // scratch: views into claims.text(), used only in this call
+  const auto kind =
+      scanStrictJson(claims.text(), JsonLimits{.maxBytes = claims.text().size()}, &scan);
+  const JsonMember* member = kind ? scan.find(name) : nullptr;
+  if (member == nullptr || member->kind != JsonKind::kString) {
+    scan.clear();
     return {};
   }
-  return it->get_ref<const std::string&>();
+  const std::string_view raw = member->raw;
+  scan.clear();
+  if (raw.find('\\') == std::string_view::npos) {
+    return raw.substr(1, raw.size() - 2);  // within claims.text(): stable
+  }
+  const json& doc = claims.get();
+  const auto it = doc.find(name);
+  return it != doc.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>())
+                                            : std::string_view();
 }
 
 Result<VerifiedJwt> verifyJwt(std::string_view token, const Jwks& keys,

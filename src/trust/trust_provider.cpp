@@ -102,7 +102,7 @@ Result<VerifiedIdentity> TrustProvider::verifyToken(std::string_view token, cons
   identity.trace.push_back("signature (" + std::string(jose::algorithmName(verified->alg)) +
                            ", kid " + verified->key.kid() + "), issuer, audience and lifetime " +
                            "verified");
-  auto attributes = attributesOf(*verified->claims);
+  auto attributes = attributesOfClaims(verified->claims);
   if (!attributes) {
     return Error{attributes.error().code,
                  "trust provider " + name_ + " (" + type_ + "): " + attributes.error().message};
@@ -157,6 +157,11 @@ Result<std::vector<std::pair<std::string, std::string>>> TrustProvider::attribut
     const nlohmann::json&) const {
   return fail(ErrorCode::kInternal,
               "trust provider " + name_ + " (" + type_ + ") does not verify tokens");
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> TrustProvider::attributesOfClaims(
+    const jose::LazyJson& claims) const {
+  return attributesOf(claims.get());
 }
 
 std::string_view evidenceKindName(EvidenceKind kind) noexcept {

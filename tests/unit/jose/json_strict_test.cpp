@@ -302,6 +302,31 @@ TEST(JsonScan, ListsTopLevelMembersWithDecodedNames) {
   EXPECT_TRUE(scan.members().empty());
 }
 
+TEST(JsonScan, ObjectReaderFindsStringsByPathLikeTheDom) {
+  const std::string text =
+      R"({"sub":"a\"b","k":{"n\u0061me":"x","deep":{"v":"\u00e9t\u00e9","num":7}},)"
+      R"("s":"plain","arr":["q"],"o":{}})";
+  const auto dom = nlohmann::json::parse(text);
+  JsonObjectReader reader(text);
+  EXPECT_EQ(reader.stringAt({"sub"}), dom["sub"].get<std::string>());
+  EXPECT_EQ(reader.stringAt({"k", "name"}), "x") << "member names are decoded";
+  EXPECT_EQ(reader.stringAt({"k", "deep", "v"}), dom["k"]["deep"]["v"].get<std::string>());
+  EXPECT_EQ(reader.stringAt({"s"}), "plain");
+  // Absent, or a step or leaf of another kind: "".
+  EXPECT_EQ(reader.stringAt({"k", "deep", "num"}), "");
+  EXPECT_EQ(reader.stringAt({"s", "x"}), "") << "a string is not an object";
+  EXPECT_EQ(reader.stringAt({"arr", "0"}), "") << "arrays are not walked";
+  EXPECT_EQ(reader.stringAt({"o", "x"}), "");
+  EXPECT_EQ(reader.stringAt({"missing"}), "");
+  EXPECT_EQ(reader.stringAt({"k", "missing", "v"}), "");
+  ASSERT_NE(reader.find({"k", "deep"}), nullptr);
+  EXPECT_EQ(reader.find({"k", "deep"})->kind, JsonKind::kObject);
+  EXPECT_EQ(reader.find({"k", "deep", "num"})->raw, "7");
+  // Text that is not an object reads as empty.
+  JsonObjectReader array("[1]");
+  EXPECT_EQ(array.find({"a"}), nullptr);
+}
+
 TEST(JsonScan, LazyJsonBuildsOnceAndCopiesAndMoves) {
   LazyJson a{std::string(R"({"k":[1,2]})")};
   std::vector<std::thread> threads;

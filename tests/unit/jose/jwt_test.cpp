@@ -77,6 +77,18 @@ TEST_F(JwtTest, AcceptsAValidTokenAndExposesClaims) {
     EXPECT_EQ(r->header->at("typ"), "JWT");
     EXPECT_EQ(r->header->at("kid"), alg == Algorithm::kRs256 ? rsa_->kid() : ec_->kid());
   }
+  // String claims are read from the payload's text; escaped ones decoded, other kinds "".
+  auto c = claims();
+  c["sub"] = "a\"b\\c\u00e9";
+  c["name"] = "plain";
+  c["num"] = 7;
+  c["obj"] = {{"sub", "x"}};
+  auto r = verify(sign(c, Algorithm::kEs256), options());
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(r->subject(), "a\"b\\c\u00e9");
+  EXPECT_EQ(r->stringClaim("name"), "plain");
+  EXPECT_EQ(r->stringClaim("num"), "");
+  EXPECT_EQ(r->stringClaim("obj"), "");
 }
 
 TEST_F(JwtTest, SignJwtHeaderAndErrors) {

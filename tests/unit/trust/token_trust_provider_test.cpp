@@ -91,6 +91,36 @@ TEST_F(TokenTrustProviders, KubernetesRefusesTokensThatAreNotServiceAccountToken
             std::string::npos);
 }
 
+// The type reads its claims from the token's text, not a DOM: escaped strings are decoded, and
+// members of the wrong shape are absent, as they were when read from the DOM.
+TEST_F(TokenTrustProviders, KubernetesClaimsAreReadFromTheTextLikeFromTheDom) {
+  auto p = provider(
+      "k",
+      {{"type", "kubernetes"}, {"issuer", "https://k8s.example.com"}, {"audiences", {"tessera"}}});
+  auto claims = kubernetesClaims("billing", "in\"voicer\tx");
+  claims["kubernetes.io"]["pod"]["name"] = "batch-\u00e9\\7f9c";
+  claims["kubernetes.io"]["node"] = "node-1";  // not an object
+  claims["kubernetes.io"]["pod"]["uid"] = 42;  // not a string
+  auto id = p->verifyToken(sign(claims), jwks_, kNow);
+  ASSERT_TRUE(id.ok()) << id.error().message;
+  EXPECT_EQ(id->subject, "system:serviceaccount:billing:in\"voicer\tx");
+  EXPECT_EQ(id->attributes.at("k8s.serviceAccountName").value, "in\"voicer\tx");
+  EXPECT_EQ(id->attributes.at("k8s.podName").value, "batch-\u00e9\\7f9c");
+  EXPECT_FALSE(id->attributes.contains("k8s.nodeName"));
+  EXPECT_FALSE(id->attributes.contains("k8s.podUid"));
+
+  claims = kubernetesClaims();
+  claims["kubernetes.io"] = "billing";
+  auto notObject = p->verifyToken(sign(claims), jwks_, kNow);
+  ASSERT_FALSE(notObject.ok());
+  EXPECT_EQ(notObject.error().code, ErrorCode::kTokenClaimMissing);
+  claims = kubernetesClaims();
+  claims["kubernetes.io"]["namespace"] = json::array({"billing"});
+  auto notString = p->verifyToken(sign(claims), jwks_, kNow);
+  ASSERT_FALSE(notString.ok());
+  EXPECT_EQ(notString.error().code, ErrorCode::kTokenClaimMissing);
+}
+
 TEST_F(TokenTrustProviders, IssuerAudienceAndExpiryAreChecked) {
   auto p = provider(
       "k",
