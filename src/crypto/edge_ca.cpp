@@ -16,6 +16,7 @@
 #include <ctime>
 #include <fstream>
 
+#include "common/host_name.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 
@@ -27,8 +28,6 @@ namespace {
 constexpr std::size_t kMaxPemFileBytes = 1024 * 1024;
 // RFC 5280 ub-common-name: a longer host cannot be the CN, only the subjectAltName.
 constexpr std::size_t kMaxCommonNameBytes = 64;
-constexpr std::size_t kMaxHostBytes = 253;
-constexpr std::size_t kMaxLabelBytes = 63;
 // Leaves start a little in the past so that a client whose clock runs behind still accepts them.
 constexpr auto kLeafBackdate = std::chrono::minutes(5);
 constexpr auto kCaBackdate = std::chrono::hours(1);
@@ -269,16 +268,6 @@ Result<void> writeFileAtomically(const std::string& path, const std::string& tex
   return {};
 }
 
-bool isAsciiDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-bool isHostNameChar(char c) {
-  // '_' is not in RFC 1123 host names but appears in real internal names (containers, SRV-like
-  // labels); verifiers compare SAN names byte for byte, so it does no harm in a private leaf.
-  return (c >= 'a' && c <= 'z') || isAsciiDigit(c) || c == '-' || c == '_';
-}
-
 enum class HostKind { kDns, kIpv4, kIpv6 };
 
 struct CheckedHost {
@@ -296,8 +285,8 @@ Result<CheckedHost> checkHost(std::string_view host) {
   if (host.empty()) {
     return invalidHost("the host is empty");
   }
-  if (host.size() > kMaxHostBytes) {
-    return invalidHost("the host is longer than " + std::to_string(kMaxHostBytes) + " bytes");
+  if (host.size() > kMaxHostNameBytes) {
+    return invalidHost("the host is longer than " + std::to_string(kMaxHostNameBytes) + " bytes");
   }
   if (!std::all_of(host.begin(), host.end(), [](char c) {
         const auto u = static_cast<unsigned char>(c);
@@ -329,32 +318,20 @@ Result<CheckedHost> checkHost(std::string_view host) {
   }
   std::transform(checked.name.begin(), checked.name.end(), checked.name.begin(),
                  [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; });
-  std::string_view rest = checked.name;
-  std::string_view lastLabel;
-  while (true) {
-    const auto dot = rest.find('.');
-    const auto label = rest.substr(0, dot);
-    if (label.empty()) {
-      return invalidHost("the host has an empty label (leading, trailing or double '.')");
-    }
-    if (label.size() > kMaxLabelBytes) {
-      return invalidHost("a label of the host is longer than " + std::to_string(kMaxLabelBytes) +
-                         " bytes");
-    }
-    if (!std::all_of(label.begin(), label.end(), isHostNameChar)) {
-      return invalidHost("the host has a character other than letters, digits, '-', '_' and '.'");
-    }
-    lastLabel = label;
-    if (dot == std::string_view::npos) {
+  switch (checkHostName(checked.name)) {
+    case HostNameFault::kNone:
       break;
-    }
-    rest.remove_prefix(dot + 1);
-  }
-  // "127.1" or "1.2.3" is an address to many resolvers and browsers, not a name: refuse the
-  // ambiguity rather than issue a dNSName that no client would compare with it.
-  if (std::all_of(lastLabel.begin(), lastLabel.end(), isAsciiDigit) ||
-      (lastLabel.size() > 1 && lastLabel[0] == '0' && lastLabel[1] == 'x')) {
-    return invalidHost("the host looks numeric but is not a dotted-quad IPv4 address");
+    case HostNameFault::kEmptyLabel:
+      return invalidHost("the host has an empty label (leading, trailing or double '.')");
+    case HostNameFault::kLongLabel:
+      return invalidHost("a label of the host is longer than " +
+                         std::to_string(kMaxHostLabelBytes) + " bytes");
+    case HostNameFault::kBadCharacter:
+      return invalidHost("the host has a character other than letters, digits, '-', '_' and '.'");
+    case HostNameFault::kNumeric:
+      // "127.1" or "1.2.3" is an address to many resolvers and browsers, not a name: refuse the
+      // ambiguity rather than issue a dNSName that no client would compare with it.
+      return invalidHost("the host looks numeric but is not a dotted-quad IPv4 address");
   }
   return checked;
 }

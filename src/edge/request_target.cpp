@@ -5,11 +5,11 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/host_name.hpp"
+
 namespace tessera::edge {
 namespace {
 
-constexpr std::size_t kMaxHostBytes = 253;
-constexpr std::size_t kMaxLabelBytes = 63;
 constexpr std::size_t kMaxPortDigits = 5;
 constexpr std::uint16_t kHttpDefaultPort = 80;
 
@@ -98,8 +98,8 @@ Result<std::string> parseNameOrIpv4(std::string_view text) {
   if (text.empty()) {
     return badTarget("empty host");
   }
-  if (text.size() > kMaxHostBytes) {
-    return badTarget("host longer than " + std::to_string(kMaxHostBytes) + " bytes");
+  if (text.size() > kMaxHostNameBytes) {
+    return badTarget("host longer than " + std::to_string(kMaxHostNameBytes) + " bytes");
   }
   if (!std::all_of(text.begin(), text.end(), isRegNameChar)) {
     return badTarget("the host may only hold letters, digits, '-', '_' and '.'");
@@ -110,28 +110,20 @@ Result<std::string> parseNameOrIpv4(std::string_view text) {
   if (inet_pton(AF_INET, host.c_str(), &v4) == 1) {
     return host;
   }
-  std::string_view rest = host;
-  std::string_view lastLabel;
-  while (true) {
-    const auto dot = rest.find('.');
-    const auto label = rest.substr(0, dot);
-    if (label.empty()) {
-      return badTarget("empty label in the host (leading, trailing or double '.')");
-    }
-    if (label.size() > kMaxLabelBytes) {
-      return badTarget("a host label is longer than " + std::to_string(kMaxLabelBytes) + " bytes");
-    }
-    lastLabel = label;
-    if (dot == std::string_view::npos) {
+  switch (checkHostName(host)) {
+    case HostNameFault::kNone:
       break;
-    }
-    rest.remove_prefix(dot + 1);
-  }
-  // inet_aton and browsers read "127.1", "0x7f.1" or "017.0.0.1" as addresses while RFC 3986
-  // calls them names; refusing them keeps the proxy and the resolver from disagreeing.
-  if (std::all_of(lastLabel.begin(), lastLabel.end(), isAsciiDigit) ||
-      (lastLabel.size() > 1 && lastLabel[0] == '0' && lastLabel[1] == 'x')) {
-    return badTarget("numeric host that is not a dotted-quad IPv4 address");
+    case HostNameFault::kEmptyLabel:
+      return badTarget("empty label in the host (leading, trailing or double '.')");
+    case HostNameFault::kLongLabel:
+      return badTarget("a host label is longer than " + std::to_string(kMaxHostLabelBytes) +
+                       " bytes");
+    case HostNameFault::kBadCharacter:
+      return badTarget("the host may only hold letters, digits, '-', '_' and '.'");
+    case HostNameFault::kNumeric:
+      // inet_aton and browsers read "127.1", "0x7f.1" or "017.0.0.1" as addresses while RFC 3986
+      // calls them names; refusing them keeps the proxy and the resolver from disagreeing.
+      return badTarget("numeric host that is not a dotted-quad IPv4 address");
   }
   return host;
 }
