@@ -16,6 +16,9 @@
 
 namespace tessera::jose {
 namespace {
+// Depth allowed when text validated earlier (under its own, smaller limit) is scanned again to
+// read it: deeper than any such limit, so the rescan never refuses what was accepted.
+constexpr std::size_t kRescanDepth = 256;
 
 // Equality for member names, which are short: inline rather than through memcmp.
 inline bool sameName(std::string_view a, std::string_view b) noexcept {
@@ -641,7 +644,7 @@ const JsonObjectScan* JsonObjectReader::scanOf(std::string_view objectText) {
   auto scan = std::make_unique<JsonObjectScan>();
   JsonLimits limits;
   limits.maxBytes = objectText.size();
-  limits.maxDepth = 256;  // beyond any limit the text was validated with
+  limits.maxDepth = kRescanDepth;
   const auto kind = scanStrictJson(objectText, limits, scan.get());
   if (!kind || *kind != JsonKind::kObject) {
     scan.reset();
@@ -686,7 +689,7 @@ const nlohmann::json& LazyJson::get() const {
   // nlohmann's own parser) cannot fail; a discarded value if it somehow did.
   JsonLimits limits;
   limits.maxBytes = text_.size();
-  limits.maxDepth = 256;  // beyond any limit the text was validated with
+  limits.maxDepth = kRescanDepth;
   auto parsed = parseStrictJson(text_, limits);
   auto* fresh = new nlohmann::json(nlohmann::json::value_t::discarded);
   if (parsed) {
