@@ -17,15 +17,6 @@ namespace {
 
 using jose::JsonKind;
 
-// The decoded text of a string member, or nullopt when `raw` is not a string.
-std::optional<std::string> stringOf(JsonKind kind, std::string_view raw) {
-  if (kind != JsonKind::kString) {
-    return std::nullopt;
-  }
-  std::string scratch;
-  return std::string(jose::jsonStringValue(raw, scratch));
-}
-
 // A JSON number that nlohmann reads as an integer in 1..65535: digits only (a sign, fraction or
 // exponent makes it something else or out of range, which the general path words).
 std::optional<std::uint16_t> portOf(JsonKind kind, std::string_view raw) {
@@ -65,9 +56,9 @@ bool readTarget(std::string_view raw, policy::Target& target) {
   if (host == nullptr || port == nullptr || protocol == nullptr) {
     return false;
   }
-  auto hostText = stringOf(host->kind, host->raw);
+  auto hostText = jose::jsonStringOf(host->kind, host->raw);
   auto portValue = portOf(port->kind, port->raw);
-  auto protocolText = stringOf(protocol->kind, protocol->raw);
+  auto protocolText = jose::jsonStringOf(protocol->kind, protocol->raw);
   if (!hostText || hostText->empty() || hostText->size() > 253 || !portValue || !protocolText ||
       protocolText->empty() || protocolText->size() > 32) {
     return false;
@@ -89,7 +80,7 @@ bool readContext(std::string_view raw, AccessRequest& request) {
     return false;
   }
   for (const auto& m : scan.members()) {
-    auto value = stringOf(m.kind, m.raw);
+    auto value = jose::jsonStringOf(m.kind, m.raw);
     if (!value || m.name.empty() || m.name.size() > 64 || value->size() > kMaxContextValueBytes) {
       return false;
     }
@@ -120,7 +111,7 @@ bool readEvidence(std::string_view raw, trust::Evidence& evidence) {
       return false;
     }
     for (const auto& [kind, text] : elements) {
-      auto token = stringOf(kind, text);
+      auto token = jose::jsonStringOf(kind, text);
       if (!token || token->empty() || token->size() > trust::kMaxEvidenceTokenBytes) {
         return false;
       }

@@ -672,13 +672,17 @@ const JsonMember* JsonObjectReader::find(std::initializer_list<std::string_view>
   return member;
 }
 
-std::string JsonObjectReader::stringAt(std::initializer_list<std::string_view> path) {
-  const JsonMember* member = find(path);
-  if (member == nullptr || member->kind != JsonKind::kString) {
-    return "";
+std::optional<std::string> jsonStringOf(JsonKind kind, std::string_view raw) {
+  if (kind != JsonKind::kString) {
+    return std::nullopt;
   }
   std::string scratch;
-  return std::string(jsonStringValue(member->raw, scratch));
+  return std::string(jsonStringValue(raw, scratch));
+}
+
+std::string JsonObjectReader::stringAt(std::initializer_list<std::string_view> path) {
+  const JsonMember* member = find(path);
+  return member == nullptr ? "" : jsonStringOf(member->kind, member->raw).value_or("");
 }
 
 const nlohmann::json& LazyJson::get() const {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,6 +69,9 @@ Result<JsonKind> scanStrictJson(std::string_view text, const JsonLimits& limits,
 // The decoded value of a valid JSON string's raw text (with quotes). Returns a view of `raw` when
 // there is no escape, else of `scratch`.
 std::string_view jsonStringValue(std::string_view raw, std::string& scratch);
+// The decoded text of a scanned value (its kind and raw text, as a scan lists them) when it is a
+// string; nullopt for any other kind.
+std::optional<std::string> jsonStringOf(JsonKind kind, std::string_view raw);
 
 // The elements (kind, raw text) of a valid JSON array's raw text.
 std::vector<std::pair<JsonKind, std::string_view>> jsonArrayElements(std::string_view raw);

@@ -176,11 +176,7 @@ std::string unverifiedMember(std::string_view token, int index, std::string_view
     return "";
   }
   const auto* member = object.find(name);
-  if (member == nullptr || member->kind != jose::JsonKind::kString) {
-    return "";
-  }
-  std::string scratch;
-  return std::string(jose::jsonStringValue(member->raw, scratch));
+  return member == nullptr ? "" : jose::jsonStringOf(member->kind, member->raw).value_or("");
 }
 }  // namespace
 
