@@ -2,7 +2,9 @@
 // hub's event writer makes under load (hundreds per transaction), with documents the size of a
 // real authorized decision's (about 1.8 KB). CPU time includes the kernel's share of the writes.
 // The anchor in the same run is the same rows into a table without any index: the least SQLite
-// can do for them. (Run by hand: build/release/bench/event_store_bench.)
+// can do for them. BM_QueryEventStore reads pages back from 200,000 stored events: the first page
+// of 100 with no filter, by policy (a third of the events), by outcome (an eighth), by both, and
+// the 20th page by policy. (Run by hand: build/release/bench/event_store_bench.)
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -101,6 +103,56 @@ void BM_AppendToEventStore(benchmark::State& state) {
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_AppendToEventStore)->Unit(benchmark::kMillisecond)->MinTime(3);
+
+// 200,000 events in the batches above, stored once for all query cases.
+store::AccessEventRepository& filledRepository() {
+  static const auto dir = freshDir("query");
+  static auto opened = [] {
+    auto o = store::openSqliteStore(dir / "hub.db");
+    if (!o) {
+      throw std::runtime_error(o.error().describe());
+    }
+    std::uint64_t micros = 1'796'061'600'000'000;
+    std::mt19937_64 random{2};
+    for (int i = 0; i < 500; ++i) {
+      if (auto r = o->accessEventWriter->append(makeBatch(micros, random)); !r) {
+        throw std::runtime_error(r.error().describe());
+      }
+    }
+    return o;
+  }();
+  return *opened->accessEvents;
+}
+
+void BM_QueryEventStore(benchmark::State& state) {
+  auto& repository = filledRepository();
+  store::AccessEventQuery query;
+  const auto which = state.range(0);
+  if (which == 1 || which == 3 || which == 4) {
+    query.policy = "pods-to-api-2";
+  }
+  if (which == 2 || which == 3) {
+    query.outcome = "unauthorized";
+  }
+  const int pages = which == 4 ? 20 : 1;
+  std::size_t listed = 0;
+  for (auto _ : state) {
+    query.pageToken.clear();
+    for (int page = 0; page < pages; ++page) {
+      auto r = repository.query(query);
+      if (!r || r->records.size() != 100) {
+        throw std::runtime_error("query case " + std::to_string(which) + " listed too little");
+      }
+      listed += r->records.size();
+      query.pageToken = r->nextPageToken;
+    }
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(listed));
+  static const char* kLabels[] = {"no filter", "policy", "outcome", "policy and outcome",
+                                  "policy, 20th page"};
+  state.SetLabel(kLabels[which]);
+}
+BENCHMARK(BM_QueryEventStore)->DenseRange(0, 4)->Unit(benchmark::kMicrosecond);
 
 // The anchor: the same rows, WAL and synchronous=NORMAL, one table without any index.
 void BM_AppendToBareTable(benchmark::State& state) {

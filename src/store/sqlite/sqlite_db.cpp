@@ -95,6 +95,10 @@ std::int64_t SqliteDb::changes() const {
   return sqlite3_changes64(db_);
 }
 
+std::int64_t SqliteDb::lastInsertRowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
 SqliteStatement::SqliteStatement(SqliteStatement&& other) noexcept
     : db_(other.db_),
       stmt_(other.stmt_),
@@ -191,6 +195,23 @@ std::optional<std::int64_t> SqliteStatement::columnOptionalInt(int i) const {
     return std::nullopt;
   }
   return sqlite3_column_int64(stmt_, i);
+}
+
+SqliteStatement& SqliteStatement::bindBlob(int index, std::string_view bytes) {
+  const int rc = sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                                   SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && !bindFailed_) {
+    bindFailed_ = true;
+    bindError_ = db_->lastError("bind");
+  }
+  return *this;
+}
+
+std::string_view SqliteStatement::columnBytes(int i) const {
+  const auto* bytes = sqlite3_column_blob(stmt_, i);
+  const int n = sqlite3_column_bytes(stmt_, i);
+  return bytes ? std::string_view(static_cast<const char*>(bytes), static_cast<std::size_t>(n))
+               : std::string_view();
 }
 
 std::string SqliteStatement::columnText(int i) const {

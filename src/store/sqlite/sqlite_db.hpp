@@ -42,6 +42,8 @@ class SqliteDb {
   auto transaction(F&& body) -> decltype(body());
 
   std::int64_t changes() const;
+  // The rowid the last successful INSERT on this connection gave its row.
+  std::int64_t lastInsertRowid() const;
   const std::string& path() const { return path_; }
 
   // One statement or transaction at a time on this connection: every repository sharing it
@@ -69,6 +71,8 @@ class SqliteStatement {
   // reset or destroyed. For hot loops (the event writer) where the copy is the cost.
   SqliteStatement& bindBorrowedText(int index, std::string_view text);
   SqliteStatement& bindInt(int index, std::int64_t value);
+  // A blob, copied (the binding may outlive `bytes`).
+  SqliteStatement& bindBlob(int index, std::string_view bytes);
   // Steps once: true when a row is available, false when done.
   Result<bool> step();
   Result<void> run();  // steps to completion, expects no rows
@@ -78,6 +82,8 @@ class SqliteStatement {
   std::optional<std::int64_t> columnOptionalInt(int i) const;
   std::string columnText(int i) const;
   std::optional<std::string> columnOptionalText(int i) const;
+  // The column's bytes, valid until the next step(), reset() or column read of this statement.
+  std::string_view columnBytes(int i) const;
 
  private:
   friend class SqliteDb;

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <thread>
 
+#include "store/access_event_repository.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/store.hpp"
 
@@ -26,10 +28,10 @@ class SqliteStoreTest : public ::testing::Test {
 TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {
   auto first = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(first.ok()) << first.error().describe();
-  EXPECT_EQ(first->schemaVersion, 4);
+  EXPECT_EQ(first->schemaVersion, 5);
   auto second = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->schemaVersion, 4);
+  EXPECT_EQ(second->schemaVersion, 5);
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "nested" / "hub.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "the store holds sealed keys: owner only";
@@ -51,6 +53,67 @@ TEST_F(SqliteStoreTest, ConnectionsUseWalWithSpacedCheckpoints) {
   EXPECT_EQ(pragma("wal_autocheckpoint"), "4096");
   EXPECT_EQ(pragma("journal_size_limit"), "67108864");
   EXPECT_EQ(pragma("foreign_keys"), "1");
+}
+
+// Access events stored before the filter chunks (schema 4) are still found by every filter
+// after the upgrade, and list in order with the ones stored after it.
+TEST_F(SqliteStoreTest, AccessEventsOfSchemaFourSurviveTheUpgrade) {
+  std::filesystem::create_directories(dir_);
+  {
+    auto db = SqliteDb::open(dir_ / "hub.db");
+    ASSERT_TRUE(db.ok());
+    const auto migrations = schemaMigrations();
+    ASSERT_EQ(migrations[3].version, 4);
+    auto version = applyMigrations(**db, migrations.first(4));
+    ASSERT_TRUE(version.ok()) << version.error().describe();
+    ASSERT_EQ(*version, 4);
+    ASSERT_TRUE((*db)
+                    ->exec(R"sql(
+INSERT INTO access_events VALUES
+  ('old-1', 1000, 'authorized', '', 's1', 'p1', 'c1', '10.0.0.1', '{"n":1}'),
+  ('old-2', 3000, 'unauthorized', 'MatchRuleFailed', 's2', 'p2', 'c1', '10.0.0.2', '{"n":2}'),
+  ('old-3', 2000, 'authorized', '', 's1', 'p2', 'c2', '10.0.0.3', '{"n":3}');
+)sql")
+                    .ok());
+  }
+  auto store = openSqliteStore(dir_ / "hub.db");
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  EXPECT_EQ(store->schemaVersion, 5);
+  auto& events = *store->accessEvents;
+  AccessEventRecord fresh;
+  fresh.id = "new-1";
+  fresh.time = SystemTime(std::chrono::microseconds(2500));
+  fresh.outcome = "authorized";
+  fresh.policy = "p2";
+  fresh.clientWorkload = "c1";
+  fresh.serverWorkload = "s1";
+  fresh.document = R"({"n":4})";
+  ASSERT_TRUE(events.append({fresh}).ok());
+
+  const auto list = [&](auto set) {
+    AccessEventQuery q;
+    set(q);
+    auto page = events.query(q);
+    EXPECT_TRUE(page.ok()) << page.error().describe();
+    std::vector<std::string> ids;
+    for (const auto& e : page->records) {
+      ids.push_back(e.id);
+    }
+    return ids;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(list([](auto&) {}), (V{"old-2", "new-1", "old-3", "old-1"}));
+  EXPECT_EQ(list([](auto& q) { q.policy = "p2"; }), (V{"old-2", "new-1", "old-3"}));
+  EXPECT_EQ(list([](auto& q) { q.clientWorkload = "c1"; }), (V{"old-2", "new-1", "old-1"}));
+  EXPECT_EQ(list([](auto& q) { q.serverWorkload = "s1"; }), (V{"new-1", "old-3", "old-1"}));
+  EXPECT_EQ(list([](auto& q) { q.outcome = "unauthorized"; }), (V{"old-2"}));
+  auto old = events.get("old-2");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->reasonCode, "MatchRuleFailed");
+  EXPECT_EQ(old->sourceIp, "10.0.0.2");
+  EXPECT_EQ(old->document, R"({"n":2})");
+  EXPECT_EQ(events.append({fresh}).error().code, ErrorCode::kAlreadyExists)
+      << "ids stay unique across the upgrade";
 }
 
 TEST_F(SqliteStoreTest, RefusesNewerSchema) {
