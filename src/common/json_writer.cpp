@@ -193,4 +193,11 @@ JsonWriter& JsonWriter::raw(std::string_view json) {
   return *this;
 }
 
+JsonWriter& JsonWriter::rawMembers(std::string_view members) {
+  // As one element: a comma before it when members precede, and one before the next.
+  separate();
+  out_.append(members);
+  return *this;
+}
+
 }  // namespace tessera

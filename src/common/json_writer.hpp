@@ -42,6 +42,9 @@ class JsonWriter {
   JsonWriter& null();
   // A value that already is JSON text (e.g. a small nlohmann document's dump()).
   JsonWriter& raw(std::string_view json);
+  // Members of the open object that already are JSON text: `"a":1,"b":2` (no braces, not
+  // empty), for members rendered once and written into several documents.
+  JsonWriter& rawMembers(std::string_view members);
 
   template <typename T>
   JsonWriter& member(std::string_view name, const T& v) {

@@ -99,8 +99,8 @@ void writeIdentity(JsonWriter& w, const trust::VerifiedIdentity& identity) {
   w.endObject();
 }
 
-// The members every rendering of a decision has, into an open object; `trace` adds the steps.
-void writeDecision(JsonWriter& w, const AccessOutcome& outcome, bool trace) {
+// The members every rendering of a decision starts with, into an open object.
+void writeDecisionMembers(JsonWriter& w, const AccessOutcome& outcome) {
   const auto& d = outcome.decision;
   w.member("contextId", outcome.contextId)
       .member("time", formatRfc3339(outcome.time))
@@ -120,9 +120,19 @@ void writeDecision(JsonWriter& w, const AccessOutcome& outcome, bool trace) {
     writeIdentity(w, identity);
   }
   w.endArray();
+}
+
+// The decision's common members (rendered once by decide(), else here), then with `trace` its
+// steps.
+void writeDecision(JsonWriter& w, const AccessOutcome& outcome, bool trace) {
+  if (!outcome.decisionMembers.empty()) {
+    w.rawMembers(outcome.decisionMembers);
+  } else {
+    writeDecisionMembers(w, outcome);
+  }
   if (trace) {
     w.key("trace").beginArray();
-    for (const auto& step : d.trace) {
+    for (const auto& step : outcome.decision.trace) {
       w.beginObject()
           .member("stage", step.stage)
           .member("passed", step.passed)
@@ -141,6 +151,19 @@ void writeDecision(JsonWriter& w, const AccessOutcome& outcome, bool trace) {
     }
     w.endArray();
   }
+}
+
+// The common members as JSON text, without the braces around them.
+std::string decisionMembersJson(const AccessOutcome& outcome) {
+  std::string out;
+  out.reserve(1024);
+  JsonWriter w(out);
+  w.beginObject();
+  writeDecisionMembers(w, outcome);
+  w.endObject();
+  out.pop_back();
+  out.erase(0, 1);
+  return out;
 }
 }  // namespace
 
@@ -547,6 +570,8 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
   outcome.target = std::move(request.target);
   outcome.context = std::move(request.context);
   outcome.credentialRecord = std::move(credential);
+  // The event and the answer both start with these; rendered once.
+  outcome.decisionMembers = decisionMembersJson(outcome);
   if (record && recorder_) {
     if (auto recorded = recorder_(outcome); !recorded) {
       // Fail closed: a decision that cannot be audited does not authorize.
@@ -556,6 +581,7 @@ boost::asio::awaitable<AccessOutcome> AccessService::decide(AccessRequest reques
       d.reasonCode = policy::reason::kProviderError;
       d.reason = "the access event could not be recorded: " + recorded.error().message;
       outcome.grant.reset();
+      outcome.decisionMembers = decisionMembersJson(outcome);
     }
   }
   co_return outcome;

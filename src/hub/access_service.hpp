@@ -104,6 +104,10 @@ struct AccessOutcome {
   trust::Attributes context;
   CredentialRecord credentialRecord;
   std::optional<Grant> grant;  // authorized decisions of POST /v1/access only
+  // The decision's members that the answer and the event both start with (contextId ...
+  // identities), as JSON text without braces: rendered by decide() once the decision is final.
+  // Empty: rendered from `decision` where needed.
+  std::string decisionMembers;
 };
 
 class AccessService {

@@ -117,6 +117,21 @@ TEST(JsonWriter, WritesNestedObjectsAndArraysWithSeparators) {
   EXPECT_FALSE(nlohmann::json::parse(out, nullptr, false).is_discarded());
 }
 
+TEST(JsonWriter, RawMembersTakeTheirPlaceAmongOthers) {
+  std::string out;
+  JsonWriter(out)
+      .beginObject()
+      .rawMembers(R"("a":1,"b":[2])")
+      .member("c", 3)
+      .key("inner")
+      .beginObject()
+      .member("d", 4)
+      .rawMembers(R"("e":"5")")
+      .endObject()
+      .endObject();
+  EXPECT_EQ(out, R"({"a":1,"b":[2],"c":3,"inner":{"d":4,"e":"5"}})");
+}
+
 TEST(JsonWriter, AppendsToWhatTheStringHolds) {
   std::string out = "prefix ";
   JsonWriter(out).beginArray().value(false).value(std::string_view("x\ny")).endArray();
