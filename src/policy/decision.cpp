@@ -6,15 +6,39 @@ namespace tessera::policy {
 
 namespace {
 using Json = nlohmann::json;
-// What a policy without accessConditions iterates (validation guarantees an array otherwise).
-const Json::array_t kNoConditions;
-
-std::string names(const nlohmann::json& list) {
-  std::string out;
-  for (const auto& n : list) {
-    out += (out.empty() ? "" : ", ") + n.get<std::string>();
+// A policy's list of object names; validation guarantees an array of strings, and anything
+// else refuses the snapshot rather than failing a decision later.
+Result<std::vector<std::string>> nameList(const Json* list, std::string_view where) {
+  std::vector<std::string> out;
+  if (list == nullptr) {
+    return out;
+  }
+  if (!list->is_array()) {
+    return fail(ErrorCode::kInvalidArgument, std::string(where) + " must be a list of names");
+  }
+  for (const auto& n : *list) {
+    if (!n.is_string()) {
+      return fail(ErrorCode::kInvalidArgument, std::string(where) + " must be a list of names");
+    }
+    out.push_back(n.get<std::string>());
   }
   return out;
+}
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) {
+    out += (out.empty() ? "" : ", ") + n;
+  }
+  return out;
+}
+
+const Json* member(const Json& object, std::string_view name) {
+  if (!object.is_object()) {
+    return nullptr;
+  }
+  const auto it = object.find(name);
+  return it == object.end() ? nullptr : &*it;
 }
 
 bool isInfrastructureFailure(ErrorCode code) {
@@ -100,11 +124,38 @@ Result<std::shared_ptr<const CompiledConfig>> CompiledConfig::compile(
     }
     config->clientMatchers_.emplace(cw->metadata.name, std::move(*matcher));
   }
+  for (const auto* server : config->snapshot_->list(model::Kind::kServerWorkload)) {
+    config->servers_[server->metadata.name].matchDescription =
+        "host " + server->spec.value("host", "") + " port " +
+        std::to_string(server->spec.value("port", 0));
+  }
   for (const auto* p : config->snapshot_->list(model::Kind::kAccessPolicy)) {
-    if (!p->spec.value("enabled", true)) {
+    const auto& spec = p->spec;
+    if (!spec.value("enabled", true)) {
       continue;
     }
-    config->policiesByServer_[p->spec.value("serverWorkload", "")].push_back(p);
+    const std::string where = "AccessPolicy/" + p->metadata.name;
+    Policy policy;
+    policy.name = p->metadata.name;
+    const Json* trust = member(spec, "trustProviders");
+    const Json* match = trust ? member(*trust, "match") : nullptr;
+    policy.needAllTrustProviders =
+        match == nullptr || !match->is_string() || match->get_ref<const std::string&>() == "all";
+    const Json* trustNames = trust ? member(*trust, "names") : nullptr;
+    if (trustNames == nullptr) {
+      return fail(ErrorCode::kInvalidArgument, where + ": trustProviders.names is missing");
+    }
+    TESSERA_ASSIGN_OR_RETURN(policy.trustProviders,
+                             nameList(trustNames, where + ": trustProviders.names"));
+    TESSERA_ASSIGN_OR_RETURN(policy.clientWorkloads, nameList(member(spec, "clientWorkloads"),
+                                                              where + ": clientWorkloads"));
+    TESSERA_ASSIGN_OR_RETURN(policy.accessConditions, nameList(member(spec, "accessConditions"),
+                                                               where + ": accessConditions"));
+    policy.trustProviderList = joined(policy.trustProviders);
+    policy.clientWorkloadList = joined(policy.clientWorkloads);
+    policy.credentialProvider = spec.value("credentialProvider", "");
+    // The snapshot lists objects by name, so each server's policies stay ordered by name.
+    config->servers_[spec.value("serverWorkload", "")].policies.push_back(std::move(policy));
   }
   return std::shared_ptr<const CompiledConfig>(std::move(config));
 }
@@ -115,13 +166,12 @@ std::vector<std::string> CompiledConfig::trustProvidersFor(const Target& target)
   if (server == nullptr) {
     return out;
   }
-  const auto candidates = policiesByServer_.find(server->metadata.name);
-  if (candidates == policiesByServer_.end()) {
+  const auto found = servers_.find(server->metadata.name);
+  if (found == servers_.end()) {
     return out;
   }
-  for (const auto* policy : candidates->second) {
-    for (const auto& name : policy->spec.at("trustProviders").at("names")) {
-      const auto& n = name.get_ref<const std::string&>();
+  for (const auto& policy : found->second.policies) {
+    for (const auto& n : policy.trustProviders) {
       if (std::find(out.begin(), out.end(), n) == out.end()) {
         out.push_back(n);
       }
@@ -133,6 +183,7 @@ std::vector<std::string> CompiledConfig::trustProvidersFor(const Target& target)
 Decision CompiledConfig::decide(const Target& target, const trust::Attributes& context,
                                 DecisionServices& services) const {
   Decision d;
+  d.trace.reserve(8);  // a decision has a handful of steps: no regrowing
   const std::string where =
       target.host + ":" + std::to_string(target.port) + " (" + target.protocol + ")";
   const auto* server = index_.match(target);
@@ -143,11 +194,12 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     return d;
   }
   d.serverWorkload = server->metadata.name;
-  d.trace.push_back(Step{"serverWorkload", d.serverWorkload, true,
-                         where + " matches host " + server->spec.value("host", "") + " port " +
-                             std::to_string(server->spec.value("port", 0))});
-  const auto candidates = policiesByServer_.find(d.serverWorkload);
-  if (candidates == policiesByServer_.end()) {
+  const auto compiled = servers_.find(d.serverWorkload);
+  d.trace.push_back(Step{
+      "serverWorkload", d.serverWorkload, true,
+      where + " matches " +
+          (compiled != servers_.end() ? compiled->second.matchDescription : std::string("it"))});
+  if (compiled == servers_.end() || compiled->second.policies.empty()) {
     d.reasonCode = reason::kNoPolicy;
     d.reason = "no enabled access policy grants access to server workload " + d.serverWorkload;
     d.trace.push_back(Step{"policy", "", false, d.reason, d.reasonCode});
@@ -163,21 +215,16 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
       firstRefusalCode = code;
     }
   };
-  for (const auto* policy : candidates->second) {
-    const auto& spec = policy->spec;
-    const std::string& policyName = policy->metadata.name;
+  for (const auto& policy : compiled->second.policies) {
+    const std::string& policyName = policy.name;
     d.trace.push_back(Step{"policy", policyName, true, "candidate for " + d.serverWorkload});
 
     // Trust providers: which of them verify this workload's evidence.
-    const auto& tp = spec.at("trustProviders");
-    const auto match = tp.find("match");
-    const bool needAll =
-        match == tp.end() || !match->is_string() || match->get_ref<const std::string&>() == "all";
+    const bool needAll = policy.needAllTrustProviders;
     std::vector<trust::VerifiedIdentity> identities;
     std::string trustFailure;
     std::string trustFailureCode;
-    for (const auto& nameJson : tp.at("names")) {
-      const auto& name = nameJson.get_ref<const std::string&>();
+    for (const auto& name : policy.trustProviders) {
       auto identity = services.verify(name);
       if (identity) {
         d.trace.push_back(Step{"trustProvider", name, true,
@@ -207,9 +254,9 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     const bool trusted = needAll ? trustFailure.empty() : !identities.empty();
     if (!trusted) {
       refuse("policy " + policyName + ": " +
-                 (needAll ? "trust providers (all of " + names(tp.at("names")) +
+                 (needAll ? "trust providers (all of " + policy.trustProviderList +
                                 ") not satisfied: " + trustFailure
-                          : "no trust provider (any of " + names(tp.at("names")) +
+                          : "no trust provider (any of " + policy.trustProviderList +
                                 ") verified the workload: " + trustFailure),
              trustFailureCode);
       continue;
@@ -222,8 +269,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     }
     std::string identified;
     std::optional<Mismatch> mismatch;
-    for (const auto& cwName : spec.at("clientWorkloads")) {
-      const auto& name = cwName.get_ref<const std::string&>();
+    for (const auto& name : policy.clientWorkloads) {
       const auto matcher = clientMatchers_.find(name);
       if (matcher == clientMatchers_.end()) {
         continue;
@@ -253,7 +299,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     }
     if (identified.empty()) {
       refuse("policy " + policyName + ": the workload is none of its client workloads (" +
-                 names(spec.at("clientWorkloads")) + ")" +
+                 policy.clientWorkloadList + ")" +
                  (mismatch ? ": " + mismatch->attribute + " " + mismatch->actual +
                                  ", required: " + mismatch->expected
                            : std::string()),
@@ -263,10 +309,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
 
     // Access conditions: all must pass.
     std::string conditionFailure;
-    const auto conditions = spec.find("accessConditions");
-    for (const auto& condition :
-         conditions == spec.end() ? kNoConditions : conditions->get_ref<const Json::array_t&>()) {
-      const std::string& name = condition.get_ref<const std::string&>();
+    for (const auto& name : policy.accessConditions) {
       const auto result = services.evaluate(name);
       Step step{"accessCondition", name, result.passed, result.reason};
       if (!result.passed) {
@@ -288,7 +331,7 @@ Decision CompiledConfig::decide(const Target& target, const trust::Attributes& c
     d.reasonCode = reason::kAuthorized;
     d.policy = policyName;
     d.clientWorkload = identified;
-    d.credentialProvider = spec.value("credentialProvider", "");
+    d.credentialProvider = policy.credentialProvider;
     d.identities = std::move(identities);
     d.reason = "client workload " + identified + " may reach " + d.serverWorkload +
                " through policy " + policyName + " with credential provider " +

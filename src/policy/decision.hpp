@@ -98,11 +98,28 @@ class CompiledConfig {
   explicit CompiledConfig(std::shared_ptr<const model::ConfigSnapshot> snapshot)
       : snapshot_(std::move(snapshot)), index_(*snapshot_) {}
 
+  // An enabled access policy's spec, read once per snapshot rather than per decision.
+  struct Policy {
+    std::string name;
+    bool needAllTrustProviders = true;  // match: all (the default) or any
+    std::vector<std::string> trustProviders;
+    std::string trustProviderList;  // "a, b", for refusals
+    std::vector<std::string> clientWorkloads;
+    std::string clientWorkloadList;
+    std::vector<std::string> accessConditions;
+    std::string credentialProvider;
+  };
+  // A server workload: how a target matched it (for the trace) and its enabled policies,
+  // ordered by name.
+  struct Server {
+    std::string matchDescription;
+    std::vector<Policy> policies;
+  };
+
   std::shared_ptr<const model::ConfigSnapshot> snapshot_;
   ServerWorkloadIndex index_;
   std::map<std::string, ClientMatcher, std::less<>> clientMatchers_;
-  // Enabled policies per server workload name, ordered by policy name.
-  std::map<std::string, std::vector<const model::ConfigObject*>, std::less<>> policiesByServer_;
+  std::map<std::string, Server, std::less<>> servers_;  // by server workload name
 };
 
 }  // namespace tessera::policy

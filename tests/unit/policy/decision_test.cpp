@@ -6,47 +6,45 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+
+#include "config_object.hpp"
+
 namespace tessera::policy {
 namespace {
 
 using nlohmann::json;
 
-model::ConfigObject object(model::Kind kind, const std::string& name, json spec) {
-  model::ConfigObject o;
-  o.kind = kind;
-  o.metadata.name = name;
-  o.spec = std::move(spec);
-  return o;
-}
+using tessera::testing::configObject;
 
 model::ConfigObject policy(const std::string& name, json clientWorkloads, const std::string& match,
                            json trustProviders, json conditions, const std::string& server,
                            bool enabled = true) {
-  return object(model::Kind::kAccessPolicy, name,
-                {{"clientWorkloads", clientWorkloads},
-                 {"trustProviders", {{"match", match}, {"names", trustProviders}}},
-                 {"accessConditions", conditions},
-                 {"credentialProvider", "cred-" + name},
-                 {"serverWorkload", server},
-                 {"enabled", enabled}});
+  return configObject(model::Kind::kAccessPolicy, name,
+                      {{"clientWorkloads", clientWorkloads},
+                       {"trustProviders", {{"match", match}, {"names", trustProviders}}},
+                       {"accessConditions", conditions},
+                       {"credentialProvider", "cred-" + name},
+                       {"serverWorkload", server},
+                       {"enabled", enabled}});
 }
 
 std::shared_ptr<const model::ConfigSnapshot> snapshot() {
   std::vector<model::ConfigObject> objects = {
-      object(model::Kind::kServerWorkload, "api",
-             {{"host", "api.example.com"},
-              {"port", 443},
-              {"protocol", "http"},
-              {"authentication", {{"method", "bearer"}}}}),
-      object(model::Kind::kServerWorkload, "unused",
-             {{"host", "unused.example.com"},
-              {"port", 443},
-              {"protocol", "http"},
-              {"authentication", {{"method", "bearer"}}}}),
-      object(model::Kind::kClientWorkload, "billing",
-             {{"match", {{"attribute", "k8s.namespace"}, {"equals", "billing"}}}}),
-      object(model::Kind::kClientWorkload, "ci",
-             {{"match", {{"attribute", "github.repository"}, {"equals", "org/app"}}}}),
+      configObject(model::Kind::kServerWorkload, "api",
+                   {{"host", "api.example.com"},
+                    {"port", 443},
+                    {"protocol", "http"},
+                    {"authentication", {{"method", "bearer"}}}}),
+      configObject(model::Kind::kServerWorkload, "unused",
+                   {{"host", "unused.example.com"},
+                    {"port", 443},
+                    {"protocol", "http"},
+                    {"authentication", {{"method", "bearer"}}}}),
+      configObject(model::Kind::kClientWorkload, "billing",
+                   {{"match", {{"attribute", "k8s.namespace"}, {"equals", "billing"}}}}),
+      configObject(model::Kind::kClientWorkload, "ci",
+                   {{"match", {{"attribute", "github.repository"}, {"equals", "org/app"}}}}),
       policy("a-billing", {"billing"}, "any", {"k8s"}, {"hours"}, "api"),
       policy("b-ci", {"ci"}, "all", {"github", "k8s"}, json::array(), "api"),
       policy("c-off", {"billing"}, "any", {"k8s"}, json::array(), "api", false),
@@ -269,6 +267,38 @@ TEST(ReasonCodes, EveryVerificationErrorHasOne) {
   };
   for (const auto& [code, reason] : expected) {
     EXPECT_EQ(reasonCodeFor(Error{code, ""}), reason) << errorCodeName(code);
+  }
+}
+
+// Policies are read once per snapshot: one that does not have the shape validation ensures
+// refuses the snapshot, naming it, instead of failing decisions later.
+TEST(CompiledConfigTest, APolicyOfTheWrongShapeRefusesTheSnapshot) {
+  const auto compile = [](json spec) {
+    std::vector<model::ConfigObject> objects = {
+        configObject(model::Kind::kAccessPolicy, "broken", std::move(spec))};
+    return CompiledConfig::compile(
+        std::make_shared<const model::ConfigSnapshot>(1, std::move(objects)));
+  };
+  const json good = {{"clientWorkloads", {"billing"}},
+                     {"trustProviders", {{"match", "any"}, {"names", {"k8s"}}}},
+                     {"serverWorkload", "api"}};
+  EXPECT_TRUE(compile(good).ok());
+  for (const auto& [change, reason] :
+       std::vector<std::pair<std::function<void(json&)>, std::string>>{
+           {[](json& s) { s.erase("trustProviders"); }, "trustProviders.names is missing"},
+           {[](json& s) { s["trustProviders"]["names"] = "k8s"; }, "trustProviders.names must"},
+           {[](json& s) { s["clientWorkloads"] = {1}; }, "clientWorkloads must"},
+           {[](json& s) {
+              s["accessConditions"] = {{"a", 1}};
+            },
+            "accessConditions must"}}) {
+    json spec = good;
+    change(spec);
+    const auto compiled = compile(spec);
+    ASSERT_FALSE(compiled.ok()) << reason;
+    EXPECT_EQ(compiled.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(compiled.error().message.find("AccessPolicy/broken: " + reason), std::string::npos)
+        << compiled.error().message;
   }
 }
 
