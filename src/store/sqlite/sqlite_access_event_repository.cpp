@@ -4,7 +4,6 @@
 #include <iterator>
 #include <limits>
 #include <map>
-#include <tuple>
 
 #include "store/access_event_rules.hpp"
 #include "store/sqlite/access_event_chunks.hpp"
