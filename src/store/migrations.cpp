@@ -148,6 +148,11 @@ CREATE INDEX admin_events_by_kind ON admin_events (kind, id);
     {4, "access events", kAccessEventsSqlite, kAccessEventsPostgres},
     // PostgreSQL keeps its filter indexes: its inserts are not where a hub spends its time.
     {5, "access event filter chunks (SQLite)", kAccessEventChunksSqlite, "SELECT 1"},
+    // A query with several filters narrows each chunk of the first by the chunks of the others
+    // that cover the same rows.
+    {6, "access event chunks by row (SQLite)",
+     "CREATE INDEX access_event_chunks_by_row ON access_event_chunks (name, value, first_seq);",
+     "SELECT 1"},
 };
 }  // namespace
 

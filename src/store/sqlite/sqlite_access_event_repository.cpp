@@ -79,6 +79,12 @@ class FilteredWalk {
         break;
       }
     }
+    // The other filters narrow each chunk to the rows their own chunks also name.
+    for (const auto& candidate : kAccessEventFilterColumns) {
+      if (const auto& filter = query_.*candidate.filter; filter && candidate.name != column) {
+        others_.emplace_back(candidate.name, &*filter);
+      }
+    }
     // The newest time a listed event can have. A chunk whose oldest member is newer holds none
     // to list, and nor does one newer than that by more than a chunk's span.
     std::optional<std::int64_t> newest;
@@ -108,6 +114,13 @@ class FilteredWalk {
       return std::move(rows).error();
     }
     rows_ = &*rows;
+    auto overlapping = db_.prepare(
+        "SELECT first_seq, members FROM access_event_chunks "
+        "WHERE name = ? AND value = ? AND first_seq > ? AND first_seq <= ?");
+    if (!overlapping) {
+      return std::move(overlapping).error();
+    }
+    overlapping_ = &*overlapping;
     chunks->bindBorrowedText(1, column).bindBorrowedText(2, *value);
     int next = 3;
     if (newest) {
@@ -135,7 +148,13 @@ class FilteredWalk {
       }
       // Newest rows first: they are mostly the newest events, so once the page is full the
       // rest are mostly let go before their documents are read.
-      const auto members = accessEventChunkRows(chunks->columnInt(3), chunks->columnBytes(4));
+      auto members = accessEventChunkRows(chunks->columnInt(3), chunks->columnBytes(4));
+      for (const auto& [otherName, otherValue] : others_) {
+        if (members.empty()) {
+          break;
+        }
+        TESSERA_RETURN_IF_ERROR(keepRowsAlsoIn(otherName, *otherValue, members));
+      }
       for (auto seq = members.rbegin(); seq != members.rend(); ++seq) {
         TESSERA_RETURN_IF_ERROR(consider(*seq));
       }
@@ -148,6 +167,36 @@ class FilteredWalk {
 
  private:
   using Key = std::pair<std::int64_t, std::string>;  // (time, id): the listing order
+
+  // Keeps of `rows` (ascending, not empty) those that a chunk of (name, value) also names. A
+  // chunk naming a row starts at most kAccessEventChunkRows - 1 rows before it.
+  Result<void> keepRowsAlsoIn(std::string_view name, const std::string& value,
+                              std::vector<std::int64_t>& rows) {
+    overlapping_->reset();
+    overlapping_->bindBorrowedText(1, name)
+        .bindBorrowedText(2, value)
+        .bindInt(3, rows.front() - kAccessEventChunkRows)
+        .bindInt(4, rows.back());
+    std::vector<std::int64_t> named;
+    for (;;) {
+      auto row = overlapping_->step();
+      if (!row) {
+        return std::move(row).error();
+      }
+      if (!*row) {
+        break;
+      }
+      const auto more =
+          accessEventChunkRows(overlapping_->columnInt(0), overlapping_->columnBytes(1));
+      named.insert(named.end(), more.begin(), more.end());
+    }
+    std::sort(named.begin(), named.end());
+    std::vector<std::int64_t> both;
+    std::set_intersection(rows.begin(), rows.end(), named.begin(), named.end(),
+                          std::back_inserter(both));
+    rows = std::move(both);
+    return {};
+  }
 
   // Reads a member's row and keeps it when it passes the query. Only the page and the row that
   // says another page follows can ever be listed, so the oldest beyond those are let go.
@@ -217,6 +266,8 @@ class FilteredWalk {
   std::optional<std::int64_t> since_;
   std::optional<std::int64_t> until_;
   SqliteStatement* rows_ = nullptr;
+  SqliteStatement* overlapping_ = nullptr;
+  std::vector<std::pair<std::string_view, const std::string*>> others_;
   std::map<Key, AccessEventRecord> waiting_;
   AccessEventPage page_;
 };

@@ -28,10 +28,10 @@ class SqliteStoreTest : public ::testing::Test {
 TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {
   auto first = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(first.ok()) << first.error().describe();
-  EXPECT_EQ(first->schemaVersion, 5);
+  EXPECT_EQ(first->schemaVersion, 6);
   auto second = openSqliteStore(dir_ / "nested" / "hub.db");
   ASSERT_TRUE(second.ok());
-  EXPECT_EQ(second->schemaVersion, 5);
+  EXPECT_EQ(second->schemaVersion, 6);
   struct stat st {};
   ASSERT_EQ(::stat((dir_ / "nested" / "hub.db").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "the store holds sealed keys: owner only";
@@ -78,7 +78,7 @@ INSERT INTO access_events VALUES
   }
   auto store = openSqliteStore(dir_ / "hub.db");
   ASSERT_TRUE(store.ok()) << store.error().describe();
-  EXPECT_EQ(store->schemaVersion, 5);
+  EXPECT_EQ(store->schemaVersion, 6);
   auto& events = *store->accessEvents;
   AccessEventRecord fresh;
   fresh.id = "new-1";

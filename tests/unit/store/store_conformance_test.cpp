@@ -155,8 +155,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(StoreConformance, MigratesOnce) {
-  EXPECT_EQ(open().schemaVersion, 5);
-  EXPECT_EQ(open().schemaVersion, 5);
+  EXPECT_EQ(open().schemaVersion, 6);
+  EXPECT_EQ(open().schemaVersion, 6);
 }
 
 TEST_P(StoreConformance, RotationRetiresThePreviousKeyAtomically) {
