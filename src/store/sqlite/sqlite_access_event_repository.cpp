@@ -70,21 +70,19 @@ class FilteredWalk {
   }
 
   Result<AccessEventPage> run() {
-    std::string_view column;
-    const std::string* value = nullptr;
+    // The first filter set drives the walk; the others narrow each of its chunks to the rows
+    // their own chunks also name.
+    std::vector<std::pair<std::string_view, const std::string*>> filters;
     for (const auto& candidate : kAccessEventFilterColumns) {
       if (const auto& filter = query_.*candidate.filter; filter) {
-        column = candidate.name;
-        value = &*filter;
-        break;
+        filters.emplace_back(candidate.name, &*filter);
       }
     }
-    // The other filters narrow each chunk to the rows their own chunks also name.
-    for (const auto& candidate : kAccessEventFilterColumns) {
-      if (const auto& filter = query_.*candidate.filter; filter && candidate.name != column) {
-        others_.emplace_back(candidate.name, &*filter);
-      }
+    if (filters.empty()) {
+      return fail(ErrorCode::kInternal, "a filtered walk of access events needs a filter");
     }
+    const auto [column, value] = filters.front();
+    others_.assign(filters.begin() + 1, filters.end());
     // The newest time a listed event can have. A chunk whose oldest member is newer holds none
     // to list, and nor does one newer than that by more than a chunk's span.
     std::optional<std::int64_t> newest;
@@ -114,13 +112,17 @@ class FilteredWalk {
       return std::move(rows).error();
     }
     rows_ = &*rows;
-    auto overlapping = db_.prepare(
-        "SELECT first_seq, members FROM access_event_chunks "
-        "WHERE name = ? AND value = ? AND first_seq > ? AND first_seq <= ?");
-    if (!overlapping) {
-      return std::move(overlapping).error();
+    std::optional<SqliteStatement> overlapping;
+    if (!others_.empty()) {
+      auto prepared = db_.prepare(
+          "SELECT first_seq, members FROM access_event_chunks "
+          "WHERE name = ? AND value = ? AND first_seq > ? AND first_seq <= ?");
+      if (!prepared) {
+        return std::move(prepared).error();
+      }
+      overlapping.emplace(std::move(*prepared));
+      overlapping_ = &*overlapping;
     }
-    overlapping_ = &*overlapping;
     chunks->bindBorrowedText(1, column).bindBorrowedText(2, *value);
     int next = 3;
     if (newest) {
