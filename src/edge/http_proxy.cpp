@@ -31,13 +31,13 @@
 #include <vector>
 
 #include "crypto/digest.hpp"
-#include "edge/deadline_sweeper.hpp"
 #include "edge/http_head.hpp"
 #include "edge/http_injector.hpp"
 #include "edge/original_destination.hpp"
 #include "edge/request_target.hpp"
 #include "edge/simple_http_head.hpp"
 #include "edge/tls_client_hello.hpp"
+#include "net/deadline_sweeper.hpp"
 #include "net/listen_address.hpp"
 #include "net/tls_context.hpp"
 
@@ -55,6 +55,7 @@ namespace http = beast::http;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
+using net::DeadlineSweeper;
 
 namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);

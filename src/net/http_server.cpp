@@ -15,7 +15,6 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
@@ -30,6 +29,7 @@
 #include <vector>
 
 #include "common/log.hpp"
+#include "net/deadline_sweeper.hpp"
 #include "net/listen_address.hpp"
 
 namespace tessera::net {
@@ -67,11 +67,72 @@ std::string_view httpDate() {
   return {buf, len};
 }
 
-// Errors that mean the peer went away or a timer fired: nothing to answer.
+// Errors that mean the peer went away or a deadline passed (the sweep cancels the operation):
+// nothing to answer.
 bool isTransportEnd(const error_code& ec) {
   return ec == http::error::end_of_stream || ec == http::error::partial_message ||
-         ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+         ec == asio::error::operation_aborted ||
          ec.category() != http::make_error_code(http::error::bad_method).category();
+}
+
+// How often a worker sweeps its connections' deadlines: a quarter of the shortest time limit,
+// between 10 ms and 250 ms (so that the fixed half-second limits of lingering and TLS shutdown
+// stay close to what they say).
+std::chrono::milliseconds sweepTick(const HttpServerOptions& options) {
+  const auto shortest = std::min({options.readTimeout, options.idleTimeout, options.writeTimeout});
+  return std::clamp(std::chrono::milliseconds(shortest / 4), std::chrono::milliseconds(10),
+                    std::chrono::milliseconds(250));
+}
+
+// Feeds the parser what the buffer holds, up to the end of the head (`whole` false) or of the
+// message. http::error::need_more: it needs more input. A request that arrived in full is parsed
+// here without a trip through the event loop (Beast's read operations post their completion).
+template <class Parser>
+error_code parseBuffered(beast::flat_buffer& buffer, Parser& parser, bool whole) {
+  for (;;) {
+    if (whole ? parser.is_done() : parser.is_header_done()) {
+      return {};
+    }
+    if (buffer.size() == 0) {
+      return http::error::need_more;
+    }
+    error_code ec;
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec) {
+      return ec;  // need_more among them
+    }
+    if (used == 0) {
+      return http::error::need_more;
+    }
+  }
+}
+
+// Sends what a non-blocking socket takes now and drops it from `buffers`; false when the socket
+// failed.
+bool writeAtOnce(tcp::socket& socket, std::array<asio::const_buffer, 2>& buffers) {
+  error_code ec;
+  std::size_t sent = socket.write_some(buffers, ec);
+  if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+    return false;
+  }
+  for (auto& b : buffers) {
+    const std::size_t n = std::min(sent, b.size());
+    b += n;
+    sent -= n;
+  }
+  return true;
+}
+
+// What a read that ended the stream means to the message being parsed (as Beast's reads do).
+template <class Parser>
+error_code endOfStream(Parser& parser) {
+  if (!parser.got_some()) {
+    return http::error::end_of_stream;
+  }
+  error_code ec;
+  parser.put_eof(ec);
+  return ec;
 }
 
 bool hasCrlf(std::string_view s) {
@@ -87,9 +148,9 @@ struct Peer {
 struct Connection {
   std::uint64_t id = 0;
   asio::any_io_executor executor;
-  beast::tcp_stream* tcp = nullptr;  // while the session runs
-  bool idle = false;                 // waiting for the next request
-  bool linger = false;               // closing after an error with request bytes possibly unread
+  tcp::socket* socket = nullptr;  // while the session runs
+  bool idle = false;              // waiting for the next request
+  bool linger = false;            // closing after an error with request bytes possibly unread
 };
 
 }  // namespace
@@ -104,6 +165,10 @@ struct HttpServer::Impl {
   // One event loop per worker thread: a connection lives on one worker, so its I/O never
   // crosses threads and needs no strand. The first worker also accepts.
   struct Worker {
+    explicit Worker(std::chrono::milliseconds tick) : sweeper(tick) {}
+    // Before the event loop: destroying the loop destroys suspended sessions, whose watches
+    // unlink themselves from the sweeper.
+    DeadlineSweeper sweeper;
     asio::io_context ioc{1};
     asio::executor_work_guard<asio::io_context::executor_type> work{asio::make_work_guard(ioc)};
   };
@@ -138,14 +203,20 @@ struct HttpServer::Impl {
   void unregisterConnection(std::uint64_t id);
 
   asio::awaitable<void> acceptLoop();
-  asio::awaitable<void> session(tcp::socket socket, std::shared_ptr<Connection> conn);
+  asio::awaitable<void> sweepLoop(Worker& worker);
+  asio::awaitable<void> session(tcp::socket socket, std::shared_ptr<Connection> conn,
+                                DeadlineSweeper& sweeper);
   template <class Stream>
-  asio::awaitable<void> serve(Stream& stream, Connection& conn, const Peer& peer);
+  asio::awaitable<void> serve(Stream& stream, Connection& conn, const Peer& peer,
+                              DeadlineSweeper::Watch& watch);
+  template <class Stream, class Parser>
+  asio::awaitable<error_code> read(Stream& stream, beast::flat_buffer& buffer, Parser& parser,
+                                   bool whole);
   template <class Stream>
-  asio::awaitable<void> drain(Stream& stream);
+  asio::awaitable<void> drain(Stream& stream, DeadlineSweeper::Watch& watch);
   template <class Stream>
-  asio::awaitable<bool> write(Stream& stream, Response& res, unsigned version, bool headRequest,
-                              bool keepAlive);
+  asio::awaitable<bool> write(Stream& stream, DeadlineSweeper::Watch& watch, Response& res,
+                              unsigned version, bool headRequest, bool keepAlive);
   Response handleProtocolError(const Error& error);
   void logAccess(std::string_view method, std::string_view path, std::string_view route, int status,
                  std::chrono::steady_clock::time_point begun, const Peer& peer);
@@ -168,7 +239,7 @@ Result<void> HttpServer::Impl::start() {
     threadCount = std::max(1u, std::thread::hardware_concurrency());
   }
   for (std::size_t i = 0; i < threadCount; ++i) {
-    workers.push_back(std::make_unique<Worker>());
+    workers.push_back(std::make_unique<Worker>(sweepTick(options)));
   }
   auto& first = workers.front()->ioc;
   auto endpoint = resolveBindAddress(first, options.bind);
@@ -206,6 +277,9 @@ Result<void> HttpServer::Impl::start() {
   }
   asio::co_spawn(first, acceptLoop(), asio::detached);
   for (auto& worker : workers) {
+    asio::co_spawn(worker->ioc, sweepLoop(*worker), asio::detached);
+  }
+  for (auto& worker : workers) {
     threads.emplace_back([ioc = &worker->ioc] {
       for (;;) {
         try {
@@ -236,8 +310,9 @@ void HttpServer::Impl::beginShutdown() {
   std::lock_guard lock(connMutex);
   for (auto& [id, conn] : connections) {
     asio::post(conn->executor, [c = conn] {
-      if (c->tcp && c->idle) {
-        c->tcp->close();
+      if (c->socket && c->idle) {
+        error_code ignored;
+        c->socket->close(ignored);
       }
     });
   }
@@ -258,8 +333,9 @@ void HttpServer::Impl::stop(std::chrono::milliseconds drain) {
                    connections.size(), drain.count());
       for (auto& [id, conn] : connections) {
         asio::post(conn->executor, [c = conn] {
-          if (c->tcp) {
-            c->tcp->close();
+          if (c->socket) {
+            error_code ignored;
+            c->socket->close(ignored);
           }
         });
       }
@@ -336,12 +412,23 @@ asio::awaitable<void> HttpServer::Impl::acceptLoop() {
       socket.close(ignored);
       continue;
     }
-    asio::co_spawn(connectionExecutor, session(std::move(socket), std::move(conn)), asio::detached);
+    asio::co_spawn(connectionExecutor, session(std::move(socket), std::move(conn), worker.sweeper),
+                   asio::detached);
+  }
+}
+
+asio::awaitable<void> HttpServer::Impl::sweepLoop(Worker& worker) {
+  asio::steady_timer timer(worker.ioc);
+  while (!stopping) {
+    timer.expires_after(worker.sweeper.tick());
+    co_await timer.async_wait(kTuple);
+    worker.sweeper.sweep(DeadlineSweeper::Clock::now());
   }
 }
 
 asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket,
-                                                std::shared_ptr<Connection> conn) {
+                                                std::shared_ptr<Connection> conn,
+                                                DeadlineSweeper& sweeper) {
   struct Unregister {
     Impl* self;
     std::uint64_t id;
@@ -357,48 +444,54 @@ asio::awaitable<void> HttpServer::Impl::session(tcp::socket socket,
     }
     socket.set_option(tcp::no_delay(true), ec);
     if (tls) {
-      ssl::stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls);
-      conn->tcp = &beast::get_lowest_layer(stream);
+      ssl::stream<tcp::socket> stream(std::move(socket), *tls);
+      // After the stream: it unlinks (and so stops watching the socket) before the socket goes.
+      DeadlineSweeper::Watch watch(sweeper);
+      conn->socket = &stream.next_layer();
       if (!stopping) {
-        conn->tcp->expires_after(options.readTimeout);
+        watch.arm(*conn->socket, options.readTimeout);
         auto [hec] = co_await stream.async_handshake(ssl::stream_base::server, kTuple);
+        watch.disarm();
         if (!hec) {
-          co_await serve(stream, *conn, peer);
+          co_await serve(stream, *conn, peer, watch);
           if (conn->linger) {
-            co_await drain(stream);
+            co_await drain(stream, watch);
           }
-          if (conn->tcp->socket().is_open()) {
-            conn->tcp->expires_after(kTlsShutdownTimeout);
+          if (conn->socket->is_open()) {
+            watch.arm(*conn->socket, kTlsShutdownTimeout);
             co_await stream.async_shutdown(kTuple);
+            watch.disarm();
           }
         }
       }
-      conn->tcp->close();
-      conn->tcp = nullptr;
+      conn->socket->close(ec);
+      conn->socket = nullptr;
     } else {
-      beast::tcp_stream stream(std::move(socket));
-      conn->tcp = &stream;
-      co_await serve(stream, *conn, peer);
-      stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+      DeadlineSweeper::Watch watch(sweeper);
+      conn->socket = &socket;
+      // Writes are tried at once and wait for the event loop only when the socket is full.
+      socket.non_blocking(true, ec);
+      co_await serve(socket, *conn, peer, watch);
+      socket.shutdown(tcp::socket::shutdown_send, ec);
       if (conn->linger) {
-        co_await drain(stream);
+        co_await drain(socket, watch);
       }
-      stream.close();
-      conn->tcp = nullptr;
+      socket.close(ec);
+      conn->socket = nullptr;
     }
   } catch (const std::exception& e) {
-    conn->tcp = nullptr;
+    conn->socket = nullptr;
     spdlog::error("http server: connection failed: {}", e.what());
   }
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::drain(Stream& stream) {
-  auto& tcpStream = beast::get_lowest_layer(stream);
-  if (!tcpStream.socket().is_open()) {
+asio::awaitable<void> HttpServer::Impl::drain(Stream& stream, DeadlineSweeper::Watch& watch) {
+  auto& socket = beast::get_lowest_layer(stream);
+  if (!socket.is_open()) {
     co_return;
   }
-  tcpStream.expires_after(kLingerTimeout);
+  watch.arm(socket, kLingerTimeout);
   std::array<char, 16 * 1024> scratch{};
   std::size_t total = 0;
   while (total < kLingerMaxBytes) {
@@ -408,12 +501,33 @@ asio::awaitable<void> HttpServer::Impl::drain(Stream& stream) {
     }
     total += n;
   }
+  watch.disarm();
+}
+
+template <class Stream, class Parser>
+asio::awaitable<error_code> HttpServer::Impl::read(Stream& stream, beast::flat_buffer& buffer,
+                                                   Parser& parser, bool whole) {
+  for (;;) {
+    const error_code parsed = parseBuffered(buffer, parser, whole);
+    if (parsed != http::error::need_more) {
+      co_return parsed;
+    }
+    auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
+    if (ec == asio::error::eof) {
+      co_return endOfStream(parser);
+    }
+    if (ec) {
+      co_return ec;
+    }
+    buffer.commit(n);
+  }
 }
 
 template <class Stream>
-asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, const Peer& peer) {
+asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, const Peer& peer,
+                                              DeadlineSweeper::Watch& watch) {
   beast::flat_buffer buffer;
-  auto& tcpStream = beast::get_lowest_layer(stream);
+  auto& socket = beast::get_lowest_layer(stream);
   bool first = true;
   for (;;) {
     // Wait for the first byte of the next request: the idle timeout applies between requests,
@@ -423,8 +537,9 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
         co_return;
       }
       conn.idle = true;
-      tcpStream.expires_after(first ? options.readTimeout : options.idleTimeout);
+      watch.arm(socket, first ? options.readTimeout : options.idleTimeout);
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      watch.disarm();
       conn.idle = false;
       if (ec) {
         co_return;
@@ -432,13 +547,16 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
       buffer.commit(n);
     }
     first = false;
-    tcpStream.expires_after(options.readTimeout);
+    // The read timeout covers the whole request, head and body (a trickle of bytes does not
+    // extend it).
+    watch.arm(socket, options.readTimeout);
 
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.maxHeaderBytes));
     parser.body_limit(boost::none);  // checked per route once the head is known
     auto begun = std::chrono::steady_clock::now();
-    if (auto [ec, n] = co_await http::async_read_header(stream, buffer, parser, kTuple); ec) {
+    if (const auto ec = co_await read(stream, buffer, parser, false); ec) {
+      watch.disarm();
       if (isTransportEnd(ec)) {
         co_return;
       }
@@ -448,7 +566,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
                     ErrorCode::kHttpHeaderTooLarge,
                     "request head exceeds " + std::to_string(options.maxHeaderBytes) + " bytes")
               : makeError(ErrorCode::kHttpBadRequest, "malformed request: " + ec.message()));
-      co_await write(stream, res, 11, false, false);
+      co_await write(stream, watch, res, 11, false, false);
       logAccess("", "", "", res.status, begun, peer);
       conn.linger = true;
       co_return;
@@ -476,7 +594,8 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
         keepAlive = false;
       }
       keepAlive = keepAlive && !stopping;
-      const bool written = co_await write(stream, res, request.httpVersion, headRequest, keepAlive);
+      const bool written =
+          co_await write(stream, watch, res, request.httpVersion, headRequest, keepAlive);
       logAccess(request.method, request.path, matchedRoute, res.status, begun, peer);
       const bool again = written && keepAlive;
       co_return again;
@@ -548,7 +667,8 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
           co_return;
         }
       }
-      if (auto [ec, n] = co_await http::async_read(stream, buffer, parser, kTuple); ec) {
+      parser.eager(true);
+      if (const auto ec = co_await read(stream, buffer, parser, true); ec) {
         if (ec == http::error::body_limit) {
           keepAlive = false;
           co_await refuse(
@@ -562,6 +682,7 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
       }
     }
 
+    watch.disarm();  // the handler's time is its own
     for (const auto& field : head) {
       request.headers.add(std::string(field.name_string()), std::string(field.value()));
     }
@@ -592,8 +713,10 @@ asio::awaitable<void> HttpServer::Impl::serve(Stream& stream, Connection& conn, 
 }
 
 template <class Stream>
-asio::awaitable<bool> HttpServer::Impl::write(Stream& stream, Response& res, unsigned version,
-                                              bool headRequest, bool keepAlive) {
+asio::awaitable<bool> HttpServer::Impl::write(Stream& stream, DeadlineSweeper::Watch& watch,
+                                              Response& res, unsigned version, bool headRequest,
+                                              bool keepAlive) {
+  watch.disarm();  // from here on, the write timeout
   if (res.status < 100 || res.status > 599) {
     spdlog::error("http server: handler returned invalid status {}", res.status);
     res = errorResponse(makeError(ErrorCode::kInternal, "internal error"));
@@ -646,10 +769,21 @@ asio::awaitable<bool> HttpServer::Impl::write(Stream& stream, Response& res, uns
   }
   head += "\r\n";
   const bool withBody = !bodyless && !headRequest && !res.body.empty();
-  const std::array<asio::const_buffer, 2> buffers{
+  std::array<asio::const_buffer, 2> buffers{
       asio::buffer(head), withBody ? asio::buffer(res.body) : asio::const_buffer()};
-  beast::get_lowest_layer(stream).expires_after(options.writeTimeout);
+  if constexpr (std::is_same_v<Stream, tcp::socket>) {
+    // The socket is non-blocking: most answers fit its send buffer and go out here, without a
+    // trip through the event loop; the rest waits for room below.
+    if (!writeAtOnce(stream, buffers)) {
+      co_return false;
+    }
+    if (buffers[0].size() + buffers[1].size() == 0) {
+      co_return true;
+    }
+  }
+  watch.arm(beast::get_lowest_layer(stream), options.writeTimeout);
   auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
+  watch.disarm();
   co_return !ec;
 }
 

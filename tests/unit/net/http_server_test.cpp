@@ -404,6 +404,57 @@ TEST_F(ServerTest, SilentConnectionIsClosedAfterReadTimeout) {
   EXPECT_TRUE(c.waitClosed(1s));
 }
 
+// Bigger than the loopback socket buffers of both ends: the answer cannot leave at once.
+Router bigAnswerRouter(std::size_t bytes) {
+  Router r = testRouter();
+  r.get("/big", [bytes](Request&) {
+    std::string body(bytes, 'x');
+    for (std::size_t i = 0; i < body.size(); i += 4096) {
+      body[i] = static_cast<char>('a' + (i / 4096) % 26);
+    }
+    return textResponse(200, std::move(body));
+  });
+  return r;
+}
+
+TEST_F(ServerTest, ALargeAnswerLeavesInPartsAndArrivesWhole) {
+  startServer(testOptions(), bigAnswerRouter(32u << 20));
+  RawClient c(port());
+  c.send(rawGet("/big"));
+  auto res = c.read(false, 10s);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->result_int(), 200);
+  ASSERT_EQ(res->body().size(), 32u << 20);
+  EXPECT_EQ(res->body()[4096 * 27], 'b');
+  EXPECT_EQ(res->body()[4096 * 27 + 1], 'x');
+  c.send(rawGet("/hello"));  // still usable
+  res = c.read();
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body(), "hello world");
+}
+
+TEST_F(ServerTest, AClientThatStopsReadingIsCutOffByTheWriteTimeout) {
+  auto options = testOptions();
+  options.writeTimeout = 300ms;
+  options.idleTimeout = 5s;
+  options.readTimeout = 5s;
+  startServer(options, bigAnswerRouter(64u << 20));
+  RawClient c(port());
+  c.send(rawGet("/big"));  // and never read
+  const auto begun = std::chrono::steady_clock::now();
+  while (server_->stats().activeConnections == 0 && std::chrono::steady_clock::now() - begun < 2s) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(server_->stats().activeConnections, 1u);
+  while (server_->stats().activeConnections != 0 && std::chrono::steady_clock::now() - begun < 5s) {
+    std::this_thread::sleep_for(10ms);
+  }
+  const auto took = std::chrono::steady_clock::now() - begun;
+  EXPECT_EQ(server_->stats().activeConnections, 0u);
+  EXPECT_GE(took, 250ms);
+  EXPECT_LT(took, 2s);
+}
+
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   auto options = testOptions();
   options.idleTimeout = 200ms;

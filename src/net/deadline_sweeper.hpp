@@ -1,10 +1,11 @@
-// DeadlineSweeper: time limits for the socket operations of the explicit proxy's fast path, one
-// timer per worker thread. beast::tcp_stream arms and cancels a timer around every operation (a
-// timer-queue insert and removal, a clock read, a composed operation on top); here an operation
-// only stores a deadline, and the worker's sweep, every tick, cancels the operations whose
-// deadline has passed. Deadlines are coarse: an operation ends between `timeout` and `timeout`
-// plus two ticks after it starts. Not thread-safe: a sweeper and its watches belong to one
-// worker thread (HttpProxy keeps one per worker).
+// DeadlineSweeper: time limits for socket operations, one timer per worker thread instead of one
+// per operation. beast::tcp_stream arms and cancels a timer around every operation (a timer-queue
+// insert and removal, a clock read, a composed operation on top, and the cancelled wait's own
+// completion); here an operation only stores a deadline, and the worker's sweep, every tick,
+// cancels the operations whose deadline has passed. Deadlines are coarse: an operation ends
+// between `timeout` and `timeout` plus two ticks after it starts. Used by the hub's HTTP server
+// and the edge's explicit proxy. Not thread-safe: a sweeper and its watches belong to one worker
+// thread (each keeps one per worker).
 #pragma once
 
 #include <boost/asio/ip/tcp.hpp>
@@ -12,7 +13,7 @@
 #include <chrono>
 #include <cstddef>
 
-namespace tessera::edge {
+namespace tessera::net {
 
 class DeadlineSweeper {
  public:
@@ -62,4 +63,4 @@ class DeadlineSweeper {
   std::size_t watches_ = 0;
 };
 
-}  // namespace tessera::edge
+}  // namespace tessera::net

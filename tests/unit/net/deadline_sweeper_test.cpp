@@ -1,4 +1,4 @@
-#include "edge/deadline_sweeper.hpp"
+#include "net/deadline_sweeper.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <optional>
 
-namespace tessera::edge {
+namespace tessera::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -115,4 +115,4 @@ TEST(DeadlineSweeper, WatchesUnlinkThemselvesInAnyOrder) {
 }
 
 }  // namespace
-}  // namespace tessera::edge
+}  // namespace tessera::net

@@ -1,6 +1,6 @@
-#include "edge/deadline_sweeper.hpp"
+#include "net/deadline_sweeper.hpp"
 
-namespace tessera::edge {
+namespace tessera::net {
 
 DeadlineSweeper::Watch::Watch(DeadlineSweeper& sweeper) : sweeper_(sweeper) {
   next_ = sweeper_.first_;
@@ -49,4 +49,4 @@ std::size_t DeadlineSweeper::sweep(Clock::time_point now) {
   return cancelled;
 }
 
-}  // namespace tessera::edge
+}  // namespace tessera::net
