@@ -24,10 +24,10 @@
 namespace tessera::trust {
 
 struct VerifiedIdentity {
-  std::string provider;   // TrustProvider name
-  std::string type;       // "kubernetes", ...
-  std::string subject;    // the token's sub
-  Attributes attributes;  // prefixed per type: "k8s.namespace", "github.repository", ...
+  std::string provider;         // TrustProvider name
+  std::string type;             // "kubernetes", ...
+  std::string subject;          // the token's sub
+  SharedAttributes attributes;  // prefixed per type: "k8s.namespace", "github.repository", ...
   std::optional<SystemTime> expiresAt;
   std::vector<std::string> trace;  // what was checked, for the access event
 };
