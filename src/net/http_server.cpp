@@ -417,11 +417,14 @@ asio::awaitable<void> HttpServer::Impl::acceptLoop() {
   }
 }
 
+// As long as the worker's loop runs: time limits hold during a shutdown's drain too.
 asio::awaitable<void> HttpServer::Impl::sweepLoop(Worker& worker) {
   asio::steady_timer timer(worker.ioc);
-  while (!stopping) {
+  for (;;) {
     timer.expires_after(worker.sweeper.tick());
-    co_await timer.async_wait(kTuple);
+    if (auto [ec] = co_await timer.async_wait(kTuple); ec) {
+      co_return;
+    }
     worker.sweeper.sweep(DeadlineSweeper::Clock::now());
   }
 }

@@ -455,6 +455,24 @@ TEST_F(ServerTest, AClientThatStopsReadingIsCutOffByTheWriteTimeout) {
   EXPECT_LT(took, 2s);
 }
 
+TEST_F(ServerTest, TimeLimitsHoldWhileTheServerDrains) {
+  auto options = testOptions();
+  options.readTimeout = 300ms;
+  options.idleTimeout = 5s;
+  startServer(options);
+  RawClient c(port());
+  c.send("GET /hello HTTP/1.1\r\nHost: x\r\n");  // a head that never ends: not idle
+  const auto begun = std::chrono::steady_clock::now();
+  while (server_->stats().activeConnections == 0 && std::chrono::steady_clock::now() - begun < 2s) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(server_->stats().activeConnections, 1u);
+  // The drain would wait 10 s for the connection; its read timeout ends it first.
+  server_->stop(10s);
+  EXPECT_LT(std::chrono::steady_clock::now() - begun, 3s);
+  EXPECT_TRUE(c.waitClosed(1s));
+}
+
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   auto options = testOptions();
   options.idleTimeout = 200ms;
