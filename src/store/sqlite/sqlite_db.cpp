@@ -35,7 +35,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& pa
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   // A new store gets 16 KB pages rather than 4 KB: an access event's document is about 2 KB, and
   // every page costs two writes to the WAL and one at the checkpoint, so fewer, larger pages cut
-  // the hub's CPU per decision by about 7% (bench/access). An existing store keeps the page size
+  // the hub's CPU per decision by 4 to 7% (bench/access). An existing store keeps the page size
   // it was made with (SQLite ignores the setting once the file has tables; docs/operations.md
   // says how to convert one offline).
   // Checkpoints every 4,096 WAL pages rather than SQLite's 1,000: under a stream of access events
