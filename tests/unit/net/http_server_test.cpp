@@ -71,6 +71,13 @@ class ServerTest : public ::testing::Test {
     ASSERT_NE(server_->port(), 0);
   }
   std::uint16_t port() const { return server_->port(); }
+  // Waits until the server has `count` open connections, at most until `deadline`.
+  void waitForConnections(std::size_t count, std::chrono::steady_clock::time_point deadline) {
+    while (server_->stats().activeConnections != count &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+    }
+  }
   void TearDown() override {
     if (server_) {
       server_->stop(1s);
@@ -442,13 +449,9 @@ TEST_F(ServerTest, AClientThatStopsReadingIsCutOffByTheWriteTimeout) {
   RawClient c(port());
   c.send(rawGet("/big"));  // and never read
   const auto begun = std::chrono::steady_clock::now();
-  while (server_->stats().activeConnections == 0 && std::chrono::steady_clock::now() - begun < 2s) {
-    std::this_thread::sleep_for(5ms);
-  }
+  waitForConnections(1, begun + 2s);
   ASSERT_EQ(server_->stats().activeConnections, 1u);
-  while (server_->stats().activeConnections != 0 && std::chrono::steady_clock::now() - begun < 5s) {
-    std::this_thread::sleep_for(10ms);
-  }
+  waitForConnections(0, begun + 5s);
   const auto took = std::chrono::steady_clock::now() - begun;
   EXPECT_EQ(server_->stats().activeConnections, 0u);
   EXPECT_GE(took, 250ms);
@@ -463,9 +466,7 @@ TEST_F(ServerTest, TimeLimitsHoldWhileTheServerDrains) {
   RawClient c(port());
   c.send("GET /hello HTTP/1.1\r\nHost: x\r\n");  // a head that never ends: not idle
   const auto begun = std::chrono::steady_clock::now();
-  while (server_->stats().activeConnections == 0 && std::chrono::steady_clock::now() - begun < 2s) {
-    std::this_thread::sleep_for(5ms);
-  }
+  waitForConnections(1, begun + 2s);
   ASSERT_EQ(server_->stats().activeConnections, 1u);
   // The drain would wait 10 s for the connection; its read timeout ends it first.
   server_->stop(10s);
