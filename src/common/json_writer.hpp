@@ -53,6 +53,8 @@ class JsonWriter {
   }
 
  private:
+  // The comma the next member or element needs (',' or 0), noting that one was written.
+  char separator();
   void separate();
   void open(char bracket);
   void close(char bracket);

@@ -91,7 +91,8 @@ std::string GrantCache::keyFor(std::string_view policy,
                                std::int64_t providerVersion) {
   // Each field is written with its length in front and each list with its count, so no two
   // different inputs give the same material whatever bytes the values hold; the map of
-  // attributes is ordered by name. Binary rather than JSON: this runs for every grant lookup.
+  // attributes is ordered by name. Binary rather than JSON, and the digest's bytes rather than
+  // hex: this runs for every grant lookup.
   std::string material;
   material.reserve(512);
   const auto number = [&material](std::uint64_t n) {
@@ -114,19 +115,23 @@ std::string GrantCache::keyFor(std::string_view policy,
   for (const auto& identity : identities) {
     field(identity.provider);
     field(identity.subject);
-    std::size_t counted = 0;
-    for (const auto& [name, a] : identity.attributes) {
-      counted += a.verified && !isPerTokenAttribute(name) ? 1 : 0;
-    }
-    number(counted);
+    // The attributes' count goes before them; it is known once they are written.
+    const std::size_t countAt = material.size();
+    number(0);
+    std::uint64_t counted = 0;
     for (const auto& [name, a] : identity.attributes) {
       if (a.verified && !isPerTokenAttribute(name)) {
         field(name);
         field(a.value);
+        ++counted;
       }
     }
+    for (std::size_t i = 0; i < 8; ++i, counted >>= 8) {
+      material[countAt + i] = static_cast<char>(counted & 0xFF);
+    }
   }
-  return crypto::toHex(crypto::sha256(material));
+  const auto digest = crypto::sha256(material);
+  return std::string(reinterpret_cast<const char*>(digest.data()), digest.size());
 }
 
 SystemTime GrantCache::refreshAtFor(const Credential& credential) const {

@@ -69,7 +69,8 @@ class GrantCache {
   // caller's locals.
   boost::asio::awaitable<Answer> get(std::string key, SystemTime now, Issue issue);
 
-  // The cache key; only verified attributes count, in a canonical order.
+  // The cache key: the SHA-256 (32 raw bytes) of the inputs in a canonical order; only verified
+  // attributes count, and not those that change with every token (iat, exp, jti, ...).
   static std::string keyFor(std::string_view policy,
                             const std::vector<trust::VerifiedIdentity>& identities,
                             std::string_view serverWorkload, std::string_view credentialProvider,
