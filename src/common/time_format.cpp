@@ -6,9 +6,20 @@
 
 namespace tessera {
 
-std::string formatUnixRfc3339(std::int64_t unixSeconds) {
+Rfc3339Text unixRfc3339Text(std::int64_t unixSeconds) {
   // By arithmetic (Howard Hinnant's civil_from_days) rather than gmtime_r, which takes glibc's
   // time-zone lock: this runs several times for every access decision.
+  Rfc3339Text text;
+  auto& buf = text.bytes;
+  // Outside years 0000 to 9999 (which RFC 3339 cannot write), the number itself; checked first,
+  // as the day arithmetic would overflow near the ends of the range.
+  constexpr std::int64_t kYear0 = -62167219200;        // 0000-01-01T00:00:00Z
+  constexpr std::int64_t kYear9999End = 253402300799;  // 9999-12-31T23:59:59Z
+  if (unixSeconds < kYear0 || unixSeconds > kYear9999End) {
+    text.size = static_cast<std::size_t>(
+        std::to_chars(buf.data(), buf.data() + buf.size(), unixSeconds).ptr - buf.data());
+    return text;
+  }
   const std::int64_t days = unixSeconds >= 0 ? unixSeconds / 86400 : (unixSeconds - 86399) / 86400;
   const std::int64_t secondOfDay = unixSeconds - days * 86400;
   const std::int64_t z = days + 719468;
@@ -20,10 +31,7 @@ std::string formatUnixRfc3339(std::int64_t unixSeconds) {
   const unsigned day = doy - (153 * mp + 2) / 5 + 1;
   const unsigned month = mp < 10 ? mp + 3 : mp - 9;
   const std::int64_t year = static_cast<std::int64_t>(yoe) + era * 400 + (month <= 2);
-  if (year < 0 || year > 9999) {
-    return std::to_string(unixSeconds);
-  }
-  char buf[20] = {};  // YYYY-MM-DDThh:mm:ssZ
+  // YYYY-MM-DDThh:mm:ssZ
   const auto put = [&buf](int at, unsigned value, int width) {
     for (int i = width - 1; i >= 0; --i) {
       buf[at + i] = static_cast<char>('0' + value % 10);
@@ -42,7 +50,16 @@ std::string formatUnixRfc3339(std::int64_t unixSeconds) {
   buf[16] = ':';
   put(17, static_cast<unsigned>(secondOfDay % 60), 2);
   buf[19] = 'Z';
-  return std::string(buf, sizeof buf);
+  text.size = 20;
+  return text;
+}
+
+std::string formatUnixRfc3339(std::int64_t unixSeconds) {
+  return std::string(unixRfc3339Text(unixSeconds).view());
+}
+
+Rfc3339Text rfc3339Text(SystemTime t) {
+  return unixRfc3339Text(toUnixSeconds(t));
 }
 
 std::string formatRfc3339(SystemTime t) {

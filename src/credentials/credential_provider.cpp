@@ -31,7 +31,7 @@ void Credential::writeJson(JsonWriter& w) const {
       w.member(name, value);
     }
   }
-  w.member("expiresAt", formatRfc3339(expiresAt)).endObject();
+  w.member("expiresAt", rfc3339Text(expiresAt)).endObject();
 }
 
 std::string Credential::fingerprint() const {

@@ -94,7 +94,7 @@ void writeIdentity(JsonWriter& w, const trust::VerifiedIdentity& identity) {
   }
   w.endObject();
   if (identity.expiresAt) {
-    w.member("expiresAt", formatRfc3339(*identity.expiresAt));
+    w.member("expiresAt", rfc3339Text(*identity.expiresAt));
   }
   w.endObject();
 }
@@ -103,7 +103,7 @@ void writeIdentity(JsonWriter& w, const trust::VerifiedIdentity& identity) {
 void writeDecisionMembers(JsonWriter& w, const AccessOutcome& outcome) {
   const auto& d = outcome.decision;
   w.member("contextId", outcome.contextId)
-      .member("time", formatRfc3339(outcome.time))
+      .member("time", rfc3339Text(outcome.time))
       .member("outcome", policy::outcomeName(d.outcome))
       .member("reasonCode", d.reasonCode)
       .member("reason", d.reason);
@@ -599,8 +599,8 @@ std::string accessAnswerJson(const AccessOutcome& outcome, bool explain) {
     g.credential.writeJson(w);
     w.key("injection");
     writeJsonValue(w, g.injection);
-    w.member("expiresAt", formatRfc3339(g.credential.expiresAt))
-        .member("refreshAt", formatRfc3339(g.refreshAt))
+    w.member("expiresAt", rfc3339Text(g.credential.expiresAt))
+        .member("refreshAt", rfc3339Text(g.refreshAt))
         .member("contextId", outcome.contextId)
         .endObject();
   }

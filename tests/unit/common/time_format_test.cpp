@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <ctime>
+#include <limits>
 #include <random>
 #include <string>
 
@@ -46,6 +47,21 @@ TEST(TimeFormat, AgreesWithGmtimeFromYear1To9999) {
   // Beyond what RFC 3339 can write, the number itself.
   EXPECT_EQ(formatUnixRfc3339(kYear9999 + 1), std::to_string(kYear9999 + 1));
   EXPECT_EQ(formatUnixRfc3339(kYear1 - 86400 * 366 - 1), std::to_string(kYear1 - 86400 * 366 - 1));
+}
+
+TEST(TimeFormat, TextHeldInPlaceIsTheSameText) {
+  for (const std::int64_t t :
+       {std::int64_t{0}, std::int64_t{1777629600}, std::int64_t{-1}, std::int64_t{253402300800},
+        std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min()}) {
+    EXPECT_EQ(std::string(unixRfc3339Text(t).view()), formatUnixRfc3339(t)) << t;
+  }
+  EXPECT_EQ(unixRfc3339Text(std::numeric_limits<std::int64_t>::min()).view(),
+            "-9223372036854775808");
+  EXPECT_EQ(unixRfc3339Text(-62167219200).view(), "0000-01-01T00:00:00Z");
+  EXPECT_EQ(unixRfc3339Text(-62167219201).view(), "-62167219201");
+  EXPECT_EQ(unixRfc3339Text(253402300799).view(), "9999-12-31T23:59:59Z");
+  const SystemTime now = fromUnixSeconds(1777629600);
+  EXPECT_EQ(std::string_view(rfc3339Text(now)), formatRfc3339(now));
 }
 
 TEST(TimeFormat, ParsesRoundTrip) {
