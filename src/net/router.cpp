@@ -8,6 +8,7 @@ namespace {
 
 std::vector<std::string_view> splitPath(std::string_view path) {
   std::vector<std::string_view> parts;
+  parts.reserve(8);
   // A path starts with '/'; each '/' opens a segment (so "/a/" has segments "a" and "").
   std::size_t pos = 1;
   while (true) {
@@ -118,7 +119,7 @@ Router::Lookup Router::find(std::string_view method, std::string_view path) cons
     return out;
   }
   const auto parts = splitPath(path);
-  std::vector<std::string> allowed;
+  std::vector<std::string_view> allowed;  // only filled by paths whose methods do not match
   bool anyPathMatch = false;
   for (const auto& entry : entries_) {
     if (entry.segments.size() != parts.size()) {
@@ -142,15 +143,17 @@ Router::Lookup Router::find(std::string_view method, std::string_view path) cons
       if (r.method == "GET") {
         get = &r;
       }
-      allowed.push_back(r.method);
-      if (r.method == "GET") {
-        allowed.emplace_back("HEAD");
-      }
     }
     if (!chosen && method == "HEAD") {
       chosen = get;
     }
     if (!chosen) {
+      for (const auto& r : entry.routes) {
+        allowed.emplace_back(r.method);
+        if (r.method == "GET") {
+          allowed.emplace_back("HEAD");
+        }
+      }
       continue;
     }
     for (std::size_t i = 0; i < parts.size(); ++i) {
