@@ -51,7 +51,8 @@ TEST_F(SqliteStoreTest, ConnectionsUseWalWithSpacedCheckpoints) {
   };
   EXPECT_EQ(pragma("journal_mode"), "wal");
   EXPECT_EQ(pragma("synchronous"), "1") << "NORMAL";
-  EXPECT_EQ(pragma("wal_autocheckpoint"), "4096");
+  EXPECT_EQ(pragma("page_size"), "16384");
+  EXPECT_EQ(pragma("wal_autocheckpoint"), "1024") << "16 MB of WAL between checkpoints";
   EXPECT_EQ(pragma("journal_size_limit"), "67108864");
   EXPECT_EQ(pragma("foreign_keys"), "1");
 }
@@ -85,6 +86,15 @@ TEST_F(SqliteStoreTest, ANewStoreHasLargePagesAndAnOldOneKeepsItsOwn) {
   ASSERT_TRUE(old.ok()) << old.error().describe();
   EXPECT_EQ(old->schemaVersion, 6);
   EXPECT_EQ(pageSize(dir_ / "old.db"), "4096");
+  {
+    // Its checkpoints come after the same 16 MB of WAL: 4,096 of its pages.
+    auto reopened = SqliteDb::open(dir_ / "old.db");
+    ASSERT_TRUE(reopened.ok());
+    auto interval = (*reopened)->prepare("PRAGMA wal_autocheckpoint");
+    ASSERT_TRUE(interval.ok());
+    ASSERT_TRUE(interval->step().ok());
+    EXPECT_EQ(interval->columnText(0), "4096");
+  }
   auto db = SqliteDb::open(dir_ / "old.db");
   ASSERT_TRUE(db.ok());
   auto q = (*db)->prepare("SELECT v FROM kept");
