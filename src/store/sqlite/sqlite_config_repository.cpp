@@ -62,19 +62,15 @@ AdminEventRecord eventFromRow(const SqliteStatement& q) {
 }  // namespace
 
 Result<std::int64_t> SqliteConfigRepository::readRevision() {
-  auto q = db_->prepare("SELECT revision FROM config_revision WHERE id = 1");
-  if (!q) {
-    return std::move(q).error();
+  auto revision = db_->queryInt("SELECT revision FROM config_revision WHERE id = 1");
+  if (!revision) {
+    return std::move(revision).error();
   }
-  auto row = q->step();
-  if (!row) {
-    return std::move(row).error();
-  }
-  if (!*row) {
+  if (!*revision) {
     return fail(ErrorCode::kStoreFailure,
                 "SQLite store " + db_->path() + " has no configuration revision row");
   }
-  return q->columnInt(0);
+  return **revision;
 }
 
 Result<std::int64_t> SqliteConfigRepository::revision() {

@@ -57,15 +57,11 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::open(const std::filesystem::path& pa
       return std::move(r).error();
     }
   }
-  auto pageSize = db->prepare("PRAGMA page_size");
+  auto pageSize = db->queryInt("PRAGMA page_size");
   if (!pageSize) {
     return std::move(pageSize).error();
   }
-  auto row = pageSize->step();
-  if (!row) {
-    return std::move(row).error();
-  }
-  const std::int64_t bytes = *row ? pageSize->columnInt(0) : 0;
+  const std::int64_t bytes = pageSize->value_or(0);
   if (bytes <= 0) {
     return fail(ErrorCode::kStoreFailure,
                 "cannot read the page size of SQLite store " + path.string());
@@ -120,6 +116,18 @@ Result<SqliteStatement> SqliteDb::prepare(std::string_view sql) {
     return lastError("prepare");
   }
   return SqliteStatement(this, stmt);
+}
+
+Result<std::optional<std::int64_t>> SqliteDb::queryInt(std::string_view sql) {
+  auto q = prepare(sql);
+  if (!q) {
+    return std::move(q).error();
+  }
+  auto row = q->step();
+  if (!row) {
+    return std::move(row).error();
+  }
+  return *row ? std::optional<std::int64_t>(q->columnInt(0)) : std::nullopt;
 }
 
 std::int64_t SqliteDb::changes() const {

@@ -36,6 +36,9 @@ class SqliteDb {
 
   Result<void> exec(std::string_view sql);
   Result<SqliteStatement> prepare(std::string_view sql);
+  // The first column of the first row of a query without parameters (a count, a version, a
+  // pragma's value), or nullopt when it returns no row.
+  Result<std::optional<std::int64_t>> queryInt(std::string_view sql);
 
   // Runs body inside BEGIN IMMEDIATE ... COMMIT; rolls back when body fails.
   template <typename F>

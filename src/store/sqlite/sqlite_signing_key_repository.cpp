@@ -126,15 +126,11 @@ Result<int> SqliteSigningKeyRepository::purgeRemoved(std::int64_t now) {
 
 Result<std::int64_t> SqliteSigningKeyRepository::version() {
   std::lock_guard lock(db_->mutex());
-  auto q = db_->prepare("SELECT version FROM store_version WHERE id = 1");
-  if (!q) {
-    return std::move(q).error();
+  auto version = db_->queryInt("SELECT version FROM store_version WHERE id = 1");
+  if (!version) {
+    return std::move(version).error();
   }
-  auto row = q->step();
-  if (!row) {
-    return std::move(row).error();
-  }
-  return *row ? q->columnInt(0) : 0;
+  return version->value_or(0);
 }
 
 }  // namespace tessera::store

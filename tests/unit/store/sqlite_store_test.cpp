@@ -38,6 +38,22 @@ TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {
   EXPECT_EQ(st.st_mode & 0777, 0600u) << "the store holds sealed keys: owner only";
 }
 
+TEST_F(SqliteStoreTest, QueryIntReadsOneValueOrNone) {
+  auto db = SqliteDb::openInMemory();
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->exec("CREATE TABLE t (v INTEGER)").ok());
+  auto none = (*db)->queryInt("SELECT v FROM t");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  ASSERT_TRUE((*db)->exec("INSERT INTO t VALUES (42), (7)").ok());
+  auto first = (*db)->queryInt("SELECT v FROM t ORDER BY v DESC");
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->value_or(0), 42);
+  auto broken = (*db)->queryInt("SELECT v FROM missing");
+  ASSERT_FALSE(broken.ok());
+  EXPECT_EQ(broken.error().code, ErrorCode::kStoreFailure) << broken.error().describe();
+}
+
 TEST_F(SqliteStoreTest, ConnectionsUseWalWithSpacedCheckpoints) {
   std::filesystem::create_directories(dir_);
   auto db = SqliteDb::open(dir_ / "hub.db");
@@ -51,7 +67,6 @@ TEST_F(SqliteStoreTest, ConnectionsUseWalWithSpacedCheckpoints) {
   };
   EXPECT_EQ(pragma("journal_mode"), "wal");
   EXPECT_EQ(pragma("synchronous"), "1") << "NORMAL";
-  EXPECT_EQ(pragma("page_size"), "16384");
   EXPECT_EQ(pragma("wal_autocheckpoint"), "1024") << "16 MB of WAL between checkpoints";
   EXPECT_EQ(pragma("journal_size_limit"), "67108864");
   EXPECT_EQ(pragma("foreign_keys"), "1");
@@ -60,18 +75,19 @@ TEST_F(SqliteStoreTest, ConnectionsUseWalWithSpacedCheckpoints) {
 // New stores get 16 KB pages (fewer WAL and checkpoint writes per access event); a store made
 // with SQLite's default 4 KB pages keeps them and works as before.
 TEST_F(SqliteStoreTest, ANewStoreHasLargePagesAndAnOldOneKeepsItsOwn) {
-  const auto pageSize = [](const std::filesystem::path& path) {
+  // A pragma's value as a connection of the store sees it.
+  const auto pragma = [](const std::filesystem::path& path, std::string_view name) {
     auto db = SqliteDb::open(path);
     EXPECT_TRUE(db.ok());
-    auto q = (*db)->prepare("PRAGMA page_size");
-    EXPECT_TRUE(q.ok());
-    const auto row = q->step();
-    EXPECT_TRUE(row.ok() && *row);
-    return q->columnText(0);
+    const auto value = (*db)->queryInt("PRAGMA " + std::string(name));
+    EXPECT_TRUE(value.ok() && value->has_value()) << name;
+    return value.ok() ? value->value_or(-1) : -1;
   };
   auto fresh = openSqliteStore(dir_ / "new.db");
   ASSERT_TRUE(fresh.ok()) << fresh.error().describe();
-  EXPECT_EQ(pageSize(dir_ / "new.db"), "16384");
+  EXPECT_EQ(pragma(dir_ / "new.db", "page_size"), 16384);
+  EXPECT_EQ(pragma(dir_ / "new.db", "wal_autocheckpoint"), 1024)
+      << "16 MB of WAL between checkpoints";
 
   // Made by plain SQLite, as earlier versions of Tessera made it.
   sqlite3* raw = nullptr;
@@ -85,16 +101,8 @@ TEST_F(SqliteStoreTest, ANewStoreHasLargePagesAndAnOldOneKeepsItsOwn) {
   auto old = openSqliteStore(dir_ / "old.db");
   ASSERT_TRUE(old.ok()) << old.error().describe();
   EXPECT_EQ(old->schemaVersion, 6);
-  EXPECT_EQ(pageSize(dir_ / "old.db"), "4096");
-  {
-    // Its checkpoints come after the same 16 MB of WAL: 4,096 of its pages.
-    auto reopened = SqliteDb::open(dir_ / "old.db");
-    ASSERT_TRUE(reopened.ok());
-    auto interval = (*reopened)->prepare("PRAGMA wal_autocheckpoint");
-    ASSERT_TRUE(interval.ok());
-    ASSERT_TRUE(interval->step().ok());
-    EXPECT_EQ(interval->columnText(0), "4096");
-  }
+  EXPECT_EQ(pragma(dir_ / "old.db", "page_size"), 4096);
+  EXPECT_EQ(pragma(dir_ / "old.db", "wal_autocheckpoint"), 4096) << "the same 16 MB of WAL";
   auto db = SqliteDb::open(dir_ / "old.db");
   ASSERT_TRUE(db.ok());
   auto q = (*db)->prepare("SELECT v FROM kept");
