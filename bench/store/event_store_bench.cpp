@@ -105,23 +105,39 @@ void BM_AppendToEventStore(benchmark::State& state) {
 BENCHMARK(BM_AppendToEventStore)->Unit(benchmark::kMillisecond)->MinTime(3);
 
 // 200,000 events in the batches above, stored once for all query cases.
+store::Store filledStore(const std::filesystem::path& file) {
+  auto o = store::openSqliteStore(file);
+  if (!o) {
+    throw std::runtime_error(o.error().describe());
+  }
+  std::uint64_t micros = 1'796'061'600'000'000;
+  std::mt19937_64 random{2};
+  for (int i = 0; i < 500; ++i) {
+    if (auto r = o->accessEventWriter->append(makeBatch(micros, random)); !r) {
+      throw std::runtime_error(r.error().describe());
+    }
+  }
+  return std::move(*o);
+}
+
+// The directory goes when the process exits, after the store (members end in reverse order).
+struct FilledStore {
+  struct RemovedAtExit {
+    explicit RemovedAtExit(std::filesystem::path d) : dir(std::move(d)) {}
+    RemovedAtExit(const RemovedAtExit&) = delete;
+    ~RemovedAtExit() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+    std::filesystem::path dir;
+  } dir;
+  store::Store store;
+};
+
 store::AccessEventRepository& filledRepository() {
   static const auto dir = freshDir("query");
-  static auto opened = [] {
-    auto o = store::openSqliteStore(dir / "hub.db");
-    if (!o) {
-      throw std::runtime_error(o.error().describe());
-    }
-    std::uint64_t micros = 1'796'061'600'000'000;
-    std::mt19937_64 random{2};
-    for (int i = 0; i < 500; ++i) {
-      if (auto r = o->accessEventWriter->append(makeBatch(micros, random)); !r) {
-        throw std::runtime_error(r.error().describe());
-      }
-    }
-    return o;
-  }();
-  return *opened->accessEvents;
+  static FilledStore filled{FilledStore::RemovedAtExit(dir), filledStore(dir / "hub.db")};
+  return *filled.store.accessEvents;
 }
 
 void BM_QueryEventStore(benchmark::State& state) {

@@ -31,6 +31,7 @@
 
 #include "crypto/random.hpp"
 #include "postgres_server.hpp"
+#include "scratch_dir.hpp"
 #include "test_pki.hpp"
 
 namespace tessera::edge {
@@ -160,6 +161,11 @@ std::string keyPem(const testpki::TestCertificate& cert) {
 struct ServerTls {
   std::string caFile;
 };
+// The CA files of this process's tests, removed at exit.
+const std::filesystem::path& pemDir() {
+  static const testing::ScratchDir dir("edge-pg");
+  return dir.path();
+}
 const ServerTls& serverTls() {
   static const ServerTls tls = [] {
     const auto now = std::chrono::system_clock::now();
@@ -177,8 +183,7 @@ const ServerTls& serverTls() {
     const auto leaf = testpki::makeCertificate(leafOptions, &ca);
     PostgresServer::withPasswords().enableTls(leaf.pem() + ca.pem(), keyPem(leaf));
     ServerTls out;
-    out.caFile =
-        ::testing::TempDir() + "/tessera-edge-pg-ca-" + std::to_string(::getpid()) + ".pem";
+    out.caFile = (pemDir() / "ca.pem").string();
     std::ofstream(out.caFile) << ca.pem();
     return out;
   }();
@@ -524,8 +529,7 @@ TEST_F(PostgresListenerTest, UpstreamTlsVerifyFullRefusesAnUnknownCa) {
   otherOptions.notAfter = now + std::chrono::hours(1);
   otherOptions.ca = true;
   const auto other = testpki::makeCertificate(otherOptions);
-  const std::string otherFile =
-      ::testing::TempDir() + "/tessera-edge-pg-other-ca-" + std::to_string(::getpid()) + ".pem";
+  const std::string otherFile = (pemDir() / "other-ca.pem").string();
   std::ofstream(otherFile) << other.pem();
   auto options = baseOptions();
   options.upstream.tls = PostgresUpstream::TlsMode::kVerifyFull;

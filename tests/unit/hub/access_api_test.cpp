@@ -10,6 +10,7 @@
 
 #include "jose/jwt.hpp"
 #include "net/http_client.hpp"
+#include "scratch_dir.hpp"
 #include "test_hub.hpp"
 
 namespace tessera::hub {
@@ -36,10 +37,6 @@ json object(const std::string& kind, const std::string& name, json spec) {
 class AccessApi : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-access-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     auto config = testing::testHubConfig("access", "sqlite", dir_);
     config.events.file = dir_ / "events.jsonl";
     config.access.geoipDatabase =
@@ -87,10 +84,7 @@ class AccessApi : public ::testing::Test {
     ASSERT_EQ(applied.first, 200) << applied.second.dump();
   }
 
-  void TearDown() override {
-    hub_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { hub_.reset(); }
 
   std::pair<int, json> get(const std::string& path, const std::string& token) {
     auto request = net::ClientRequest::get(base_ + path);
@@ -167,7 +161,8 @@ class AccessApi : public ::testing::Test {
   ManualClock clock_{kMondayMorning};
   jose::Jwk key_ =
       *jose::Jwk::generate(jose::Algorithm::kRs256, {.rsaBits = 2048, .kid = "sales-1"});
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"access"};
+  const std::filesystem::path dir_ = scratch_.path();
   std::unique_ptr<Hub> hub_;
   std::string base_, admin_, edge_, auditor_;
   std::shared_ptr<net::HttpClient> client_ = *net::HttpClient::create();

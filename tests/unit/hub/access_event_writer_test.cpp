@@ -1,6 +1,7 @@
 // The access event writer against a repository double that can hold, fail or half-fail appends:
 // order, batching, the JSON lines stream, backpressure, retries and draining at stop.
 #include "hub/access_event_writer.hpp"
+#include "scratch_dir.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -126,15 +127,6 @@ std::vector<std::string> idsFrom(int first, int count, const std::string& prefix
 
 class AccessEventWriterTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-events-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::unique_ptr<AccessEventWriter> start(AccessEventWriterOptions options = {}) {
     options.firstRetryDelay = 5ms;
     options.maxRetryDelay = 20ms;
@@ -160,7 +152,8 @@ class AccessEventWriterTest : public ::testing::Test {
   }
 
   std::shared_ptr<FakeRepository> repo_ = std::make_shared<FakeRepository>();
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"events"};
+  const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(AccessEventWriterTest, StoresEveryEventInRecordOrder) {

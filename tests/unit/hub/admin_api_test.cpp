@@ -12,6 +12,7 @@
 
 #include "hub/hub.hpp"
 #include "net/http_client.hpp"
+#include "scratch_dir.hpp"
 #include "test_hub.hpp"
 
 namespace tessera::hub {
@@ -65,11 +66,6 @@ json policyGraph() {
 class AdminApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-admin-api-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     config_ = testing::testHubConfig("admin-api", GetParam(), dir_);
     config_.server.maxBodyBytes = 64 * 1024;
     hub_ = startHub();
@@ -79,7 +75,6 @@ class AdminApiTest : public ::testing::TestWithParam<std::string> {
     if (hub_) {
       hub_->stop();
     }
-    std::filesystem::remove_all(dir_);
   }
 
   std::unique_ptr<Hub> startHub() { return testing::startTestHub(config_); }
@@ -110,7 +105,8 @@ class AdminApiTest : public ::testing::TestWithParam<std::string> {
     return r;
   }
 
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"admin-api"};
+  const std::filesystem::path dir_ = scratch_.path();
   HubConfig config_;
   std::unique_ptr<Hub> hub_;
   std::string token_;

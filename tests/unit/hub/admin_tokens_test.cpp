@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "scratch_dir.hpp"
 #include "store/store.hpp"
 
 namespace tessera::hub {
@@ -16,17 +17,11 @@ namespace {
 class AdminTokensTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-admin-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     auto opened = store::openSqliteStore(dir_ / "hub.db");
     ASSERT_TRUE(opened.ok());
     store_ = *opened;
     tokens_ = std::make_unique<AdminTokens>(store_.adminTokens, clock_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   void expectRejected(const std::string& token, const std::string& why) {
     auto r = tokens_->authenticate(token);
     ASSERT_FALSE(r.ok()) << why;
@@ -36,7 +31,8 @@ class AdminTokensTest : public ::testing::Test {
     }
   }
 
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"admin"};
+  const std::filesystem::path dir_ = scratch_.path();
   store::Store store_;
   ManualClock clock_{fromUnixSeconds(1'800'000'000)};
   std::unique_ptr<AdminTokens> tokens_;

@@ -16,6 +16,7 @@
 #include "crypto/random.hpp"
 #include "jose/jwt.hpp"
 #include "net/http_client.hpp"
+#include "scratch_dir.hpp"
 #include "test_hub.hpp"
 
 namespace tessera::hub {
@@ -44,10 +45,6 @@ std::string readFile(const std::filesystem::path& path) {
 class Grants : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-grants-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     config_ = testing::testHubConfig("grants", "sqlite", dir_);
     config_.events.file = dir_ / "events.jsonl";
     start();
@@ -74,10 +71,7 @@ class Grants : public ::testing::Test {
     auditor_ = hub_->adminTokens().create(AdminRole::kAuditor, "auditor")->token;
   }
 
-  void TearDown() override {
-    hub_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { hub_.reset(); }
 
   // A server workload on `host` reached through a policy with the credential provider `spec`.
   void target(const std::string& name, const std::string& host, json provider,
@@ -147,7 +141,8 @@ class Grants : public ::testing::Test {
 
   ManualClock clock_{kNow};
   jose::Jwk key_ = *jose::Jwk::generate(jose::Algorithm::kRs256, {.rsaBits = 2048, .kid = "g-1"});
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"grants"};
+  const std::filesystem::path dir_ = scratch_.path();
   HubConfig config_;
   std::unique_ptr<Hub> hub_;
   std::string base_, admin_, edge_, auditor_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "jose/jwt.hpp"
+#include "scratch_dir.hpp"
 #include "store/sqlite/sqlite_db.hpp"
 #include "store/store.hpp"
 
@@ -17,10 +18,6 @@ using namespace std::chrono_literals;
 class KeyManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-keys-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
     auto store = store::openSqliteStore(dir_ / "hub.db");
     ASSERT_TRUE(store.ok()) << store.error().describe();
     store_ = *store;
@@ -30,8 +27,6 @@ class KeyManagerTest : public ::testing::Test {
     policy_.maxTokenLifetime = 2h;
     manager_ = std::make_unique<KeyManager>(store_.signingKeys, kek_, policy_, clock_);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
   std::int64_t now() const { return toUnixSeconds(clock_.now()); }
   nlohmann::json claims(std::int64_t lifetime = 300) const {
     return {{"iss", "https://hub.test"},
@@ -52,7 +47,8 @@ class KeyManagerTest : public ::testing::Test {
     return jose::verifyJwt(token, publishedJwks(), options, clock_.now());
   }
 
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"keys"};
+  const std::filesystem::path dir_ = scratch_.path();
   store::Store store_;
   crypto::KeyEncryptionKey kek_ = crypto::KeyEncryptionKey::generate();
   KeyPolicy policy_;

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "scratch_dir.hpp"
 #include "store/access_event_repository.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite/sqlite_db.hpp"
@@ -16,14 +17,8 @@ namespace {
 
 class SqliteStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("tessera-store-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"store"};
+  const std::filesystem::path dir_ = scratch_.path();
 };
 
 TEST_F(SqliteStoreTest, MigratesOnceAndCreatesDirectories) {

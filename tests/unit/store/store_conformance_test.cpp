@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "postgres_server.hpp"
+#include "scratch_dir.hpp"
 #include "store/postgres/postgres_db.hpp"
 #include "store/store.hpp"
 
@@ -127,18 +128,8 @@ std::vector<std::string> ids(const AccessEventPage& page) {
 class StoreConformance : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("tessera-conf-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
-    } else {
+    if (GetParam() != "sqlite") {
       conninfo_ = testing::PostgresServer::shared().createDatabase();
-    }
-  }
-  void TearDown() override {
-    if (!dir_.empty()) {
-      std::filesystem::remove_all(dir_);
     }
   }
   // Another handle on the same store, as a second hub process would open it.
@@ -150,7 +141,8 @@ class StoreConformance : public ::testing::TestWithParam<std::string> {
     }
     return *store;
   }
-  std::filesystem::path dir_;
+  testing::ScratchDir scratch_{"conf"};  // the SQLite file's
+  const std::filesystem::path dir_ = scratch_.path();
   std::string conninfo_;
 };
 
