@@ -10,20 +10,6 @@
 namespace tessera::trust {
 
 namespace {
-std::string describeRule(const nlohmann::json& rule) {
-  if (rule.contains("equals")) {
-    return "equals '" + rule["equals"].get<std::string>() + "'";
-  }
-  if (rule.contains("glob")) {
-    return "matches '" + rule["glob"].get<std::string>() + "'";
-  }
-  std::string list;
-  for (const auto& v : rule.value("oneOf", nlohmann::json::array())) {
-    list += (list.empty() ? "'" : ", '") + v.get<std::string>() + "'";
-  }
-  return "one of [" + list + "]";
-}
-
 // The public keys of the PEM blocks in `text` as JWK members (no kid).
 Result<std::vector<nlohmann::json>> pemPublicKeys(const std::string& text) {
   std::vector<nlohmann::json> keys;
@@ -53,19 +39,62 @@ Result<std::vector<nlohmann::json>> pemPublicKeys(const std::string& text) {
   return keys;
 }
 
-bool ruleHolds(const nlohmann::json& rule, const std::string& value) {
-  if (rule.contains("equals")) {
-    return value == rule["equals"].get<std::string>();
+// spec.rules as compiled rules: each an object naming its attribute and one of equals, glob
+// or oneOf (checked first in that order), with strings for values.
+Result<std::vector<TrustRule>> compileRules(const nlohmann::json& spec) {
+  using Rule = TrustRule;
+  std::vector<Rule> rules;
+  const auto it = spec.find("rules");
+  if (it == spec.end() || it->is_null()) {
+    return rules;
   }
-  if (rule.contains("glob")) {
-    return globMatch(rule["glob"].get<std::string>(), value);
+  if (!it->is_array()) {
+    return fail(ErrorCode::kInvalidArgument, "/spec/rules: must be an array");
   }
-  for (const auto& v : rule.value("oneOf", nlohmann::json::array())) {
-    if (v.is_string() && v.get<std::string>() == value) {
-      return true;
+  for (std::size_t i = 0; i < it->size(); ++i) {
+    const auto& r = (*it)[i];
+    const std::string at = "/spec/rules/" + std::to_string(i);
+    const auto text = [&](const char* member) -> const std::string* {
+      const auto m = r.is_object() ? r.find(member) : r.end();
+      return r.is_object() && m != r.end() && m->is_string() ? m->get_ptr<const std::string*>()
+                                                             : nullptr;
+    };
+    Rule rule;
+    const std::string* attribute = text("attribute");
+    if (attribute == nullptr) {
+      return fail(ErrorCode::kInvalidArgument, at + "/attribute: must be a string");
     }
+    rule.attribute = *attribute;
+    if (r.contains("equals")) {
+      const std::string* v = text("equals");
+      if (v == nullptr) {
+        return fail(ErrorCode::kInvalidArgument, at + "/equals: must be a string");
+      }
+      rule.values = {*v};
+      rule.description = "equals '" + *v + "'";
+    } else if (r.contains("glob")) {
+      const std::string* v = text("glob");
+      if (v == nullptr) {
+        return fail(ErrorCode::kInvalidArgument, at + "/glob: must be a string");
+      }
+      rule.kind = Rule::Kind::kGlob;
+      rule.values = {*v};
+      rule.description = "matches '" + *v + "'";
+    } else {
+      rule.kind = Rule::Kind::kOneOf;
+      std::string list;
+      for (const auto& v : r.value("oneOf", nlohmann::json::array())) {
+        if (!v.is_string()) {
+          return fail(ErrorCode::kInvalidArgument, at + "/oneOf: must hold strings");
+        }
+        list += (list.empty() ? "'" : ", '") + v.get<std::string>() + "'";
+        rule.values.push_back(v.get<std::string>());
+      }
+      rule.description = "one of [" + list + "]";
+    }
+    rules.push_back(std::move(rule));
   }
-  return false;
+  return rules;
 }
 }  // namespace
 
@@ -110,17 +139,29 @@ Result<VerifiedIdentity> TrustProvider::verifyToken(std::string_view token, cons
   return applyRules(std::move(identity), std::move(*attributes));
 }
 
+bool TrustRule::holds(const std::string& value) const {
+  switch (kind) {
+    case Kind::kEquals:
+      return value == values.front();
+    case Kind::kGlob:
+      return globMatch(values.front(), value);
+    case Kind::kOneOf:
+      return std::find(values.begin(), values.end(), value) != values.end();
+  }
+  return false;
+}
+
 Result<VerifiedIdentity> TrustProvider::applyRules(
     VerifiedIdentity identity, std::vector<std::pair<std::string, std::string>> attributes) const {
   identity.provider = name_;
   identity.type = type_;
   for (std::size_t i = 0; i < rules_.size(); ++i) {
     const auto& rule = rules_[i];
-    const std::string name = rule["attribute"].get<std::string>();
+    const std::string& name = rule.attribute;
     const auto it = std::find_if(attributes.begin(), attributes.end(),
                                  [&](const auto& a) { return a.first == name; });
-    const std::string expected = describeRule(rule);
-    if (it == attributes.end() || !ruleHolds(rule, it->second)) {
+    const std::string& expected = rule.description;
+    if (it == attributes.end() || !rule.holds(it->second)) {
       const std::string actual = it == attributes.end() ? "(absent)" : "'" + it->second + "'";
       Error error{ErrorCode::kTrustRuleFailed,
                   "trust provider " + name_ + ": rule " + std::to_string(i + 1) + ": " + name +
@@ -187,7 +228,12 @@ Result<std::unique_ptr<const TrustProvider>> compileTrustProvider(
     return fail(ErrorCode::kInvalidArgument,
                 "TrustProvider/" + object.metadata.name + ": type '" + type + "' is not supported");
   }
-  provider->rules_ = spec.value("rules", nlohmann::json::array());
+  auto rules = compileRules(spec);
+  if (!rules) {
+    return Error{rules.error().code,
+                 "TrustProvider/" + object.metadata.name + ": " + rules.error().message};
+  }
+  provider->rules_ = std::move(*rules);
   if (auto configured = provider->configure(spec); !configured) {
     return Error{configured.error().code,
                  "TrustProvider/" + object.metadata.name + ": " + configured.error().message};

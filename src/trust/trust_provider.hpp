@@ -43,6 +43,17 @@ struct KeyLocation {
 enum class EvidenceKind { kToken, kAwsGetCallerIdentity, kAwsInstanceIdentity, kAzureAttested };
 std::string_view evidenceKindName(EvidenceKind kind) noexcept;  // "tokens", ...
 
+// One of spec.rules, read once when the provider is compiled rather than on every verification:
+// the attribute it tests and how.
+struct TrustRule {
+  enum class Kind { kEquals, kGlob, kOneOf };
+  std::string attribute;
+  Kind kind = Kind::kEquals;
+  std::vector<std::string> values;  // one for kEquals and kGlob
+  std::string description;          // "equals 'x'", "matches 'x*'", "one of ['a', 'b']"
+  bool holds(const std::string& value) const;
+};
+
 // Errors of verification, as the access pipeline classifies them:
 //   kEvidenceMissing (no evidence of the provider's kind), kEvidenceInvalid (malformed or
 //   unverifiable evidence), kToken* from jose (signature, expiry, issuer, audience...),
@@ -95,7 +106,7 @@ class TrustProvider {
   // since PEM carries none. Public JWK members without a kid.
   std::vector<nlohmann::json> pemKeys_;
   std::vector<std::string> audiences_;
-  nlohmann::json rules_ = nlohmann::json::array();
+  std::vector<TrustRule> rules_;  // spec.rules, compiled once
 
  private:
   friend Result<std::unique_ptr<const TrustProvider>> compileTrustProvider(

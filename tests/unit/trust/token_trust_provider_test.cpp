@@ -323,6 +323,44 @@ TEST_F(TokenTrustProviders, GcpIdentityRefusesUnverifiedEmails) {
             ErrorCode::kTokenIssuerMismatch);
 }
 
+// Rules are compiled with the provider. Validation keeps malformed ones out of the store; should
+// one reach the compiler all the same, it names the rule instead of failing at verification.
+TEST_F(TokenTrustProviders, CompileRefusesMalformedRulesNamingTheRule) {
+  model::ConfigObject o;
+  o.kind = model::Kind::kTrustProvider;
+  o.metadata.name = "k";
+  const json base = {
+      {"type", "kubernetes"}, {"issuer", "https://k8s.example.com"}, {"audiences", {"tessera"}}};
+  const std::pair<json, std::string> cases[] = {
+      {json{{"attribute", "podName"}, {"equals", "a"}}, ""},
+      {json{{"equals", "a"}}, "TrustProvider/k: /spec/rules/1/attribute: must be a string"},
+      {json{{"attribute", "podName"}, {"equals", 7}},
+       "TrustProvider/k: /spec/rules/1/equals: must be a string"},
+      {json{{"attribute", "podName"}, {"glob", nullptr}},
+       "TrustProvider/k: /spec/rules/1/glob: must be a string"},
+      {json{{"attribute", "podName"}, {"oneOf", {"a", 1}}},
+       "TrustProvider/k: /spec/rules/1/oneOf: must hold strings"},
+      {json("podName"), "TrustProvider/k: /spec/rules/1/attribute: must be a string"},
+  };
+  for (const auto& [rule, message] : cases) {
+    o.spec = base;
+    o.spec["rules"] = json::array({{{"attribute", "namespace"}, {"equals", "billing"}}, rule});
+    auto compiled = compileTrustProvider(o);
+    if (message.empty()) {
+      EXPECT_TRUE(compiled.ok()) << rule.dump();
+      continue;
+    }
+    ASSERT_FALSE(compiled.ok()) << rule.dump();
+    EXPECT_EQ(compiled.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(compiled.error().message, message);
+  }
+  o.spec = base;
+  o.spec["rules"] = {{"attribute", "namespace"}};
+  auto notArray = compileTrustProvider(o);
+  ASSERT_FALSE(notArray.ok());
+  EXPECT_EQ(notArray.error().message, "TrustProvider/k: /spec/rules: must be an array");
+}
+
 TEST_F(TokenTrustProviders, CompileRefusesUnknownTypesAndBadInlineKeys) {
   model::ConfigObject o;
   o.kind = model::Kind::kTrustProvider;
