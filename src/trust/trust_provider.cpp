@@ -42,8 +42,7 @@ Result<std::vector<nlohmann::json>> pemPublicKeys(const std::string& text) {
 // spec.rules as compiled rules: each an object naming its attribute and one of equals, glob
 // or oneOf (checked first in that order), with strings for values.
 Result<std::vector<TrustRule>> compileRules(const nlohmann::json& spec) {
-  using Rule = TrustRule;
-  std::vector<Rule> rules;
+  std::vector<TrustRule> rules;
   const auto it = spec.find("rules");
   if (it == spec.end() || it->is_null()) {
     return rules;
@@ -55,11 +54,10 @@ Result<std::vector<TrustRule>> compileRules(const nlohmann::json& spec) {
     const auto& r = (*it)[i];
     const std::string at = "/spec/rules/" + std::to_string(i);
     const auto text = [&](const char* member) -> const std::string* {
-      const auto m = r.is_object() ? r.find(member) : r.end();
-      return r.is_object() && m != r.end() && m->is_string() ? m->get_ptr<const std::string*>()
-                                                             : nullptr;
+      const auto m = r.find(member);  // end() when r is not an object
+      return m != r.end() && m->is_string() ? m->get_ptr<const std::string*>() : nullptr;
     };
-    Rule rule;
+    TrustRule rule;
     const std::string* attribute = text("attribute");
     if (attribute == nullptr) {
       return fail(ErrorCode::kInvalidArgument, at + "/attribute: must be a string");
@@ -77,11 +75,11 @@ Result<std::vector<TrustRule>> compileRules(const nlohmann::json& spec) {
       if (v == nullptr) {
         return fail(ErrorCode::kInvalidArgument, at + "/glob: must be a string");
       }
-      rule.kind = Rule::Kind::kGlob;
+      rule.kind = TrustRule::Kind::kGlob;
       rule.values = {*v};
       rule.description = "matches '" + *v + "'";
     } else {
-      rule.kind = Rule::Kind::kOneOf;
+      rule.kind = TrustRule::Kind::kOneOf;
       std::string list;
       for (const auto& v : r.value("oneOf", nlohmann::json::array())) {
         if (!v.is_string()) {
