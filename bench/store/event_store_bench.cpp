@@ -7,7 +7,6 @@
 // the 20th page by policy. (Run by hand: build/release/bench/event_store_bench.)
 #include <benchmark/benchmark.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "scratch_dir.hpp"
 #include "store/access_event_rules.hpp"
 #include "store/store.hpp"
 
@@ -24,14 +24,6 @@ namespace {
 using namespace tessera;
 
 constexpr std::size_t kBatch = 400;
-
-std::filesystem::path freshDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() /
-                   ("tessera-event-store-bench-" + std::to_string(::getpid()) + "-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
 
 // A document shaped like an authorized decision's event; the id and time vary.
 std::string documentFor(const std::string& id) {
@@ -86,8 +78,8 @@ class BatchSource {
 };
 
 void BM_AppendToEventStore(benchmark::State& state) {
-  const auto dir = freshDir("store");
-  auto opened = store::openSqliteStore(dir / "hub.db");
+  const tessera::testing::ScratchDir dir("event-store-bench");  // outlives the store below
+  auto opened = store::openSqliteStore(dir.path() / "hub.db");
   if (!opened) {
     throw std::runtime_error(opened.error().describe());
   }
@@ -99,8 +91,6 @@ void BM_AppendToEventStore(benchmark::State& state) {
     }
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
-  opened = Result<store::Store>(store::Store{});
-  std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_AppendToEventStore)->Unit(benchmark::kMillisecond)->MinTime(3);
 
@@ -120,24 +110,11 @@ store::Store filledStore(const std::filesystem::path& file) {
   return std::move(*o);
 }
 
-// The directory goes when the process exits, after the store (members end in reverse order).
-struct FilledStore {
-  struct RemovedAtExit {
-    explicit RemovedAtExit(std::filesystem::path d) : dir(std::move(d)) {}
-    RemovedAtExit(const RemovedAtExit&) = delete;
-    ~RemovedAtExit() {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-    std::filesystem::path dir;
-  } dir;
-  store::Store store;
-};
-
 store::AccessEventRepository& filledRepository() {
-  static const auto dir = freshDir("query");
-  static FilledStore filled{FilledStore::RemovedAtExit(dir), filledStore(dir / "hub.db")};
-  return *filled.store.accessEvents;
+  // Statics end in reverse order: the store closes before its directory goes.
+  static const tessera::testing::ScratchDir dir("event-store-bench");
+  static const store::Store filled = filledStore(dir.path() / "hub.db");
+  return *filled.accessEvents;
 }
 
 void BM_QueryEventStore(benchmark::State& state) {
@@ -172,9 +149,9 @@ BENCHMARK(BM_QueryEventStore)->DenseRange(0, 4)->Unit(benchmark::kMicrosecond);
 
 // The anchor: the same rows, WAL and synchronous=NORMAL, one table without any index.
 void BM_AppendToBareTable(benchmark::State& state) {
-  const auto dir = freshDir("bare");
+  const tessera::testing::ScratchDir dir("event-store-bench");
   sqlite3* db = nullptr;
-  sqlite3_open((dir / "bare.db").c_str(), &db);
+  sqlite3_open((dir.path() / "bare.db").c_str(), &db);
   sqlite3_exec(db,
                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE e (id TEXT, "
                "time_us BIGINT, outcome TEXT, reason_code TEXT, server_workload TEXT, policy TEXT, "
@@ -204,7 +181,6 @@ void BM_AppendToBareTable(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * kBatch));
   sqlite3_finalize(insert);
   sqlite3_close(db);
-  std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_AppendToBareTable)->Unit(benchmark::kMillisecond)->MinTime(3);
 
