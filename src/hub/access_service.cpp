@@ -379,7 +379,8 @@ boost::asio::awaitable<Result<trust::VerifiedIdentity>> AccessService::verifyAws
   }
   auto identity = aws->identityFromResponse(*replay, response->status, response->body);
   if (identity) {
-    tokenCache_.insert(key, *identity, now);
+    // A replay costs a round trip to STS (and counts against its limits): cached at once.
+    tokenCache_.insert(key, *identity, now, trust::Admission::kAtOnce);
   }
   co_return identity;
 }

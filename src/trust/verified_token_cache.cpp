@@ -34,7 +34,7 @@ std::optional<VerifiedIdentity> VerifiedTokenCache::find(const std::string& key,
 }
 
 void VerifiedTokenCache::insert(const std::string& key, const VerifiedIdentity& identity,
-                                SystemTime now) {
+                                SystemTime now, Admission admission) {
   SystemTime expiresAt = now + options_.maxTtl;
   if (identity.expiresAt && *identity.expiresAt < expiresAt) {
     expiresAt = *identity.expiresAt;
@@ -49,6 +49,10 @@ void VerifiedTokenCache::insert(const std::string& key, const VerifiedIdentity& 
     recency_.splice(recency_.begin(), recency_, it->second.recency);
     return;
   }
+  if (admission == Admission::kOnSecondSight && !seenBeforeLocked(key)) {
+    ++stats_.firstSightings;
+    return;
+  }
   while (entries_.size() >= options_.maxEntries) {
     entries_.erase(recency_.back());
     recency_.pop_back();
@@ -56,6 +60,22 @@ void VerifiedTokenCache::insert(const std::string& key, const VerifiedIdentity& 
   }
   recency_.push_front(key);
   entries_.emplace(key, Entry{identity, expiresAt, recency_.begin()});
+}
+
+bool VerifiedTokenCache::seenBeforeLocked(const std::string& key) {
+  if (firstSight_.empty()) {
+    return true;
+  }
+  // Never 0, which marks an empty slot. Two keys with one fingerprint only let a verified
+  // identity into the cache a sighting early.
+  const std::uint64_t fingerprint = std::hash<std::string>{}(key) | 1;
+  auto& slot = firstSight_[fingerprint % firstSight_.size()];
+  if (slot == fingerprint) {
+    slot = 0;
+    return true;
+  }
+  slot = fingerprint;
+  return false;
 }
 
 VerifiedTokenCacheStats VerifiedTokenCache::stats() const {

@@ -31,7 +31,7 @@ TEST(VerifiedTokenCache, HitUntilTheTokenExpires) {
   VerifiedTokenCache cache;
   const auto key = VerifiedTokenCache::keyFor("k8s", 1, "token");
   EXPECT_FALSE(cache.find(key, kNow));
-  cache.insert(key, identity("pod", kNow + seconds(60)), kNow);
+  cache.insert(key, identity("pod", kNow + seconds(60)), kNow, Admission::kAtOnce);
   auto hit = cache.find(key, kNow + seconds(59));
   ASSERT_TRUE(hit);
   EXPECT_EQ(hit->subject, "pod");
@@ -44,10 +44,10 @@ TEST(VerifiedTokenCache, HitUntilTheTokenExpires) {
 TEST(VerifiedTokenCache, NeverLongerThanMaxTtl) {
   VerifiedTokenCache cache({.maxEntries = 10, .maxTtl = seconds(30)});
   const auto key = VerifiedTokenCache::keyFor("k8s", 1, "token");
-  cache.insert(key, identity("pod", kNow + seconds(3600)), kNow);
+  cache.insert(key, identity("pod", kNow + seconds(3600)), kNow, Admission::kAtOnce);
   EXPECT_TRUE(cache.find(key, kNow + seconds(29)));
   EXPECT_FALSE(cache.find(key, kNow + seconds(30)));
-  cache.insert(key, identity("pod", std::nullopt), kNow);
+  cache.insert(key, identity("pod", std::nullopt), kNow, Admission::kAtOnce);
   EXPECT_TRUE(cache.find(key, kNow + seconds(29)));
   EXPECT_FALSE(cache.find(key, kNow + seconds(31)));
 }
@@ -55,7 +55,7 @@ TEST(VerifiedTokenCache, NeverLongerThanMaxTtl) {
 TEST(VerifiedTokenCache, AlreadyExpiredIsNotCached) {
   VerifiedTokenCache cache;
   const auto key = VerifiedTokenCache::keyFor("k8s", 1, "token");
-  cache.insert(key, identity("pod", kNow), kNow);
+  cache.insert(key, identity("pod", kNow), kNow, Admission::kAtOnce);
   EXPECT_EQ(cache.stats().entries, 0u);
 }
 
@@ -63,10 +63,11 @@ TEST(VerifiedTokenCache, BoundedLeastRecentlyUsedGoesFirst) {
   VerifiedTokenCache cache({.maxEntries = 3, .maxTtl = seconds(600)});
   for (int i = 0; i < 3; ++i) {
     cache.insert(VerifiedTokenCache::keyFor("p", 1, std::to_string(i)),
-                 identity(std::to_string(i), std::nullopt), kNow);
+                 identity(std::to_string(i), std::nullopt), kNow, Admission::kAtOnce);
   }
   ASSERT_TRUE(cache.find(VerifiedTokenCache::keyFor("p", 1, "0"), kNow));  // 0 is now recent
-  cache.insert(VerifiedTokenCache::keyFor("p", 1, "3"), identity("3", std::nullopt), kNow);
+  cache.insert(VerifiedTokenCache::keyFor("p", 1, "3"), identity("3", std::nullopt), kNow,
+               Admission::kAtOnce);
   EXPECT_EQ(cache.stats().entries, 3u);
   EXPECT_EQ(cache.stats().evictions, 1u);
   EXPECT_TRUE(cache.find(VerifiedTokenCache::keyFor("p", 1, "0"), kNow));
@@ -75,9 +76,79 @@ TEST(VerifiedTokenCache, BoundedLeastRecentlyUsedGoesFirst) {
   EXPECT_TRUE(cache.find(VerifiedTokenCache::keyFor("p", 1, "3"), kNow));
   for (int i = 0; i < 100; ++i) {
     cache.insert(VerifiedTokenCache::keyFor("p", 1, "x" + std::to_string(i)),
-                 identity("x", std::nullopt), kNow);
+                 identity("x", std::nullopt), kNow, Admission::kAtOnce);
   }
   EXPECT_EQ(cache.stats().entries, 3u);
+}
+
+TEST(VerifiedTokenCache, ATokenIsCachedFromItsSecondVerification) {
+  VerifiedTokenCache cache;
+  const auto key = VerifiedTokenCache::keyFor("k8s", 1, "token");
+  cache.insert(key, identity("pod", kNow + seconds(60)), kNow);
+  EXPECT_FALSE(cache.find(key, kNow)) << "verified once: only its fingerprint is kept";
+  EXPECT_EQ(cache.stats().entries, 0u);
+  EXPECT_EQ(cache.stats().firstSightings, 1u);
+  cache.insert(key, identity("pod", kNow + seconds(60)), kNow);
+  const auto hit = cache.find(key, kNow);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->subject, "pod");
+  EXPECT_EQ(cache.stats().entries, 1u);
+  EXPECT_EQ(cache.stats().firstSightings, 1u);
+}
+
+TEST(VerifiedTokenCache, TokensUsedOnceDoNotPushOutTokensInUse) {
+  VerifiedTokenCache cache({.maxEntries = 3, .maxTtl = seconds(600)});
+  for (int i = 0; i < 3; ++i) {
+    const auto key = VerifiedTokenCache::keyFor("p", 1, std::to_string(i));
+    cache.insert(key, identity(std::to_string(i), std::nullopt), kNow);
+    cache.insert(key, identity(std::to_string(i), std::nullopt), kNow);
+  }
+  ASSERT_EQ(cache.stats().entries, 3u);
+  for (int i = 0; i < 1000; ++i) {
+    cache.insert(VerifiedTokenCache::keyFor("p", 1, "once-" + std::to_string(i)),
+                 identity("once", std::nullopt), kNow);
+  }
+  EXPECT_EQ(cache.stats().evictions, 0u);
+  EXPECT_EQ(cache.stats().firstSightings, 1003u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(cache.find(VerifiedTokenCache::keyFor("p", 1, std::to_string(i)), kNow)) << i;
+  }
+}
+
+TEST(VerifiedTokenCache, AFingerprintPushedOutByAnotherMeansAnotherFirstSight) {
+  // One slot: the second token's fingerprint takes the first one's place.
+  VerifiedTokenCache cache({.maxEntries = 10, .maxTtl = seconds(600), .firstSightSlots = 1});
+  const auto a = VerifiedTokenCache::keyFor("p", 1, "a");
+  const auto b = VerifiedTokenCache::keyFor("p", 1, "b");
+  cache.insert(a, identity("a", std::nullopt), kNow);
+  cache.insert(b, identity("b", std::nullopt), kNow);
+  cache.insert(a, identity("a", std::nullopt), kNow);
+  EXPECT_FALSE(cache.find(a, kNow));
+  cache.insert(a, identity("a", std::nullopt), kNow);
+  EXPECT_TRUE(cache.find(a, kNow));
+  EXPECT_FALSE(cache.find(b, kNow));
+  EXPECT_EQ(cache.stats().firstSightings, 3u);
+}
+
+TEST(VerifiedTokenCache, CachedAtOnceWhenAskedOrWithoutFirstSightSlots) {
+  VerifiedTokenCache cache;
+  const auto key = VerifiedTokenCache::keyFor("aws", 1, "signed request");
+  cache.insert(key, identity("role", std::nullopt), kNow, Admission::kAtOnce);
+  EXPECT_TRUE(cache.find(key, kNow));
+
+  VerifiedTokenCache noSlots({.maxEntries = 10, .maxTtl = seconds(600), .firstSightSlots = 0});
+  noSlots.insert(key, identity("pod", std::nullopt), kNow);
+  EXPECT_TRUE(noSlots.find(key, kNow));
+  EXPECT_EQ(noSlots.stats().firstSightings, 0u);
+}
+
+TEST(VerifiedTokenCache, AnExpiredIdentityLeavesNoFingerprint) {
+  VerifiedTokenCache cache;
+  const auto key = VerifiedTokenCache::keyFor("k8s", 1, "token");
+  cache.insert(key, identity("pod", kNow), kNow);
+  cache.insert(key, identity("pod", kNow + seconds(60)), kNow);
+  EXPECT_FALSE(cache.find(key, kNow)) << "the expired one was never a sighting";
+  EXPECT_EQ(cache.stats().firstSightings, 1u);
 }
 
 }  // namespace
