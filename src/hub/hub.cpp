@@ -147,6 +147,28 @@ void Hub::publishCacheMetrics() {
   metrics_.gauge("tessera_grant_cache_entries", "Grants the hub's cache holds.")
       .set(static_cast<double>(grants.entries));
   last = grants;
+
+  const auto tokens = access_->tokenCacheStats();
+  auto& lastTokens = publishedTokenStats_;
+  for (auto [result, now, before] : {std::tuple{"hit", tokens.hits, lastTokens.hits},
+                                     std::tuple{"miss", tokens.misses, lastTokens.misses}}) {
+    metrics_
+        .counter("tessera_token_cache_lookups_total",
+                 "Verified-token cache lookups by result (a miss verifies the token).",
+                 {{"result", result}})
+        .inc(static_cast<double>(now - before));
+  }
+  metrics_
+      .counter("tessera_token_cache_first_sightings_total",
+               "Tokens verified and not cached because it was their first verification.")
+      .inc(static_cast<double>(tokens.firstSightings - lastTokens.firstSightings));
+  metrics_
+      .counter("tessera_token_cache_evictions_total",
+               "Verified tokens evicted from the hub's cache to make room.")
+      .inc(static_cast<double>(tokens.evictions - lastTokens.evictions));
+  metrics_.gauge("tessera_token_cache_entries", "Verified tokens the hub's cache holds.")
+      .set(static_cast<double>(tokens.entries));
+  lastTokens = tokens;
 }
 
 Result<void> Hub::start() {

@@ -70,6 +70,7 @@ class Hub {
   MetricsRegistry metrics_;
   std::mutex cacheMetricsMutex_;
   credentials::GrantCacheStats publishedGrantStats_{};
+  trust::VerifiedTokenCacheStats publishedTokenStats_{};
   std::unique_ptr<net::HttpServer> server_;
   std::mutex loopMutex_;
   std::condition_variable loopWake_;

@@ -307,6 +307,14 @@ TEST_F(AccessApi, ARepeatedTokenIsCachedFromItsSecondVerification) {
   EXPECT_EQ(after.misses - before.misses, 2u);
   EXPECT_EQ(after.hits - before.hits, 2u);
   EXPECT_EQ(after.firstSightings - before.firstSightings, 1u);
+  const auto metrics = client_->requestBlocking(net::ClientRequest::get(base_ + "/metrics"));
+  ASSERT_TRUE(metrics);
+  for (const auto* series :
+       {"tessera_token_cache_lookups_total{result=\"hit\"} 2",
+        "tessera_token_cache_lookups_total{result=\"miss\"} 2",
+        "tessera_token_cache_first_sightings_total 1", "tessera_token_cache_entries 1"}) {
+    EXPECT_NE(metrics->body.find(series), std::string::npos) << series << "\n" << metrics->body;
+  }
   const auto [decision, explained] = decide(request(token, kCalifornia));
   EXPECT_NE(explained.dump().find("verified earlier (cached until the token expires)"),
             std::string::npos)
