@@ -380,8 +380,14 @@ void Edge::stop() {
     asio::post(impl.mainContext(), [&impl] { impl.refreshTimer->cancel(); });
   }
   impl.work.clear();
-  // Connections still open (tunnels, relays) end with the io_contexts.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // Requests under way may finish; what is still open then (idle keep-alive connections, CONNECT
+  // tunnels, database relays, requests past the deadline) ends with the io_contexts.
+  if (impl.proxy && !impl.proxy->drain(impl.config.proxy.drainTimeout)) {
+    spdlog::warn(
+        "edge proxy: proxy.drainTimeout ({} ms) has passed; closing the requests still "
+        "under way ({})",
+        impl.config.proxy.drainTimeout.count(), impl.proxy->stats().inFlight);
+  }
   for (auto& worker : impl.workers) {
     worker->stop();
   }

@@ -74,7 +74,7 @@ Result<void> parseProxy(const ConfigNode& root, EdgeConfig& c) {
   TESSERA_ASSIGN_OR_RETURN(proxy, root.child("proxy"));
   TESSERA_RETURN_IF_ERROR(
       proxy.rejectUnknown({"listen", "transparentListen", "maxConnections", "maxHeaderBytes",
-                           "idleTimeout", "connectTimeout", "ioTimeout"}));
+                           "idleTimeout", "connectTimeout", "ioTimeout", "drainTimeout"}));
   TESSERA_ASSIGN_OR_RETURN(c.proxy.listen, proxy.string("listen", ""));
   if (!c.proxy.listen.empty()) {
     TESSERA_RETURN_IF_ERROR(checkListen(proxy, "listen", c.proxy.listen));
@@ -95,6 +95,11 @@ Result<void> parseProxy(const ConfigNode& root, EdgeConfig& c) {
   TESSERA_ASSIGN_OR_RETURN(c.proxy.connectTimeout,
                            proxy.duration("connectTimeout", c.proxy.connectTimeout));
   TESSERA_ASSIGN_OR_RETURN(c.proxy.ioTimeout, proxy.duration("ioTimeout", c.proxy.ioTimeout));
+  TESSERA_ASSIGN_OR_RETURN(c.proxy.drainTimeout,
+                           proxy.duration("drainTimeout", c.proxy.drainTimeout));
+  if (c.proxy.drainTimeout > std::chrono::minutes(10)) {
+    return proxy.errorAt("drainTimeout", "must be at most 10m");
+  }
   return {};
 }
 

@@ -40,6 +40,8 @@ struct ProxySettings {
   std::chrono::milliseconds connectTimeout = std::chrono::seconds(10);
   // A request head's arrival once begun, each body read and write, a server's answer.
   std::chrono::milliseconds ioTimeout = std::chrono::seconds(60);
+  // How long a stopping edge lets requests under way finish before it closes what remains.
+  std::chrono::milliseconds drainTimeout = std::chrono::seconds(10);
 };
 
 // TLS decrypt: the edge CA (files, or self-signed and kept in a directory in dev mode) and what

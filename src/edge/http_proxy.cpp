@@ -27,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -299,6 +300,20 @@ std::chrono::milliseconds sweepTick(const HttpProxyOptions& options) {
 }
 }  // namespace
 
+// Counts a request as under way for as long as it lives (HttpProxy::drain waits for none).
+class InFlightRequest {
+ public:
+  explicit InFlightRequest(std::atomic<std::uint64_t>& count) : count_(count) {
+    count_.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~InFlightRequest() { count_.fetch_sub(1, std::memory_order_release); }
+  InFlightRequest(const InFlightRequest&) = delete;
+  InFlightRequest& operator=(const InFlightRequest&) = delete;
+
+ private:
+  std::atomic<std::uint64_t>& count_;
+};
+
 struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
   // Each connection lives on one worker (a single-threaded io_context): no strands, no locks
   // between a connection's operations.
@@ -326,7 +341,7 @@ struct HttpProxy::Impl : std::enable_shared_from_this<Impl> {
   std::uint64_t nextId = 0;
 
   std::atomic<std::uint64_t> connections{0}, active{0}, requests{0}, injected{0}, tunnels{0},
-      decrypted{0}, refused{0}, upstreamErrors{0};
+      decrypted{0}, refused{0}, upstreamErrors{0}, inFlight{0};
   Counter& connectionCounter;
   Gauge& activeGauge;
   Counter& tunnelCounter;
@@ -575,6 +590,7 @@ asio::awaitable<void> HttpProxy::Impl::session(tcp::socket socket, std::size_t w
       co_await handleConnect(client, buffer, std::string(head.target()), version, sourceIp);
       break;
     }
+    const InFlightRequest underWay(inFlight);
     auto target = parseAbsoluteTarget(head.target());
     if (!target) {
       co_await answer(client, 400,
@@ -677,6 +693,7 @@ asio::awaitable<SimpleOutcome> HttpProxy::Impl::serveSimple(PlainStream& client,
   const bool requestKeepAlive = request.keepAlive;
   buffer.consume(request.size);
   requests.fetch_add(1, std::memory_order_relaxed);
+  const InFlightRequest underWay(inFlight);
   if (grant) {
     injected.fetch_add(1, std::memory_order_relaxed);
     injectionCounter(grant->injection.method).inc();
@@ -1313,6 +1330,7 @@ asio::awaitable<void> HttpProxy::Impl::serveDecrypted(PlainStream& client,
       break;
     }
     requests.fetch_add(1, std::memory_order_relaxed);
+    const InFlightRequest underWay(inFlight);
     std::string origin(parser.get().target());
     if (origin.empty() || origin.front() != '/') {
       Error error{ErrorCode::kHttpBadRequest, "inside TLS, requests must be origin-form"};
@@ -1612,6 +1630,7 @@ asio::awaitable<void> HttpProxy::Impl::transparentHttp(PlainStream& client,
       break;
     }
     requests.fetch_add(1, std::memory_order_relaxed);
+    const InFlightRequest underWay(inFlight);
     const auto& head = parser.get();
     const unsigned version = head.version();
     std::string origin(head.target());
@@ -1645,7 +1664,7 @@ asio::awaitable<void> HttpProxy::Impl::transparentHttp(PlainStream& client,
     }
     const bool keepAlive = co_await serveRequest(client, buffer, parser, authority,
                                                  std::move(origin), false, sourceIp, up);
-    if (!keepAlive) {
+    if (!keepAlive || stopping) {
       break;
     }
   }
@@ -1738,15 +1757,26 @@ void HttpProxy::stop() {
   }
 }
 
+bool HttpProxy::drain(std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (impl_->inFlight.load(std::memory_order_acquire) != 0) {
+    if (std::chrono::steady_clock::now() >= until) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 void HttpProxy::setRoutes(std::shared_ptr<const RouteTable> routes) {
   impl_->routes.store(std::move(routes));
 }
 
 HttpProxyStats HttpProxy::stats() const {
   const auto& i = *impl_;
-  return HttpProxyStats{i.connections.load(), i.active.load(),        i.requests.load(),
-                        i.injected.load(),    i.tunnels.load(),       i.decrypted.load(),
-                        i.refused.load(),     i.upstreamErrors.load()};
+  return HttpProxyStats{i.connections.load(), i.active.load(),         i.requests.load(),
+                        i.injected.load(),    i.tunnels.load(),        i.decrypted.load(),
+                        i.refused.load(),     i.upstreamErrors.load(), i.inFlight.load()};
 }
 
 }  // namespace tessera::edge

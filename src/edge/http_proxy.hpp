@@ -61,6 +61,7 @@ struct HttpProxyStats {
   std::uint64_t decrypted = 0;
   std::uint64_t refused = 0;  // answered by the edge: no grant, injection impossible
   std::uint64_t upstreamErrors = 0;
+  std::uint64_t inFlight = 0;  // requests between their head's arrival and their answer's end
 };
 
 class HttpProxy {
@@ -80,8 +81,12 @@ class HttpProxy {
   Result<void> start();
   std::uint16_t port() const;
   std::uint16_t transparentPort() const;
-  // Stops accepting and closes every connection.
+  // Stops accepting. Connections end after the request under way, if any; closing what remains
+  // is up to the owner (it stops the workers).
   void stop();
+  // After stop(): waits until no request is under way (CONNECT tunnels do not count; inside a
+  // decrypted one each request does), or until `deadline` has passed. True when none is.
+  bool drain(std::chrono::milliseconds deadline);
 
   // Replaces the routes (atomically; connections pick them up on their next request).
   void setRoutes(std::shared_ptr<const RouteTable> routes);

@@ -14,18 +14,23 @@
   the upstream.
 - with the hub stopped, a held grant keeps working and a new target gets 503 with the reason.
 - the edge never logs a credential; /metrics counts injections.
+- a stopping edge (SIGTERM) refuses new connections, lets a request under way finish, and closes
+  one still under way at proxy.drainTimeout.
 Run by ctest with TESSERA_EDGE_BIN: the edge is the sidecar binary `tessera-edge`, which also
 checks a configuration (--check) and names a bad one."""
 import base64
 import http.client
+import http.server
 import json
 import os
+import signal
 import socket
 import socketserver
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -58,7 +63,21 @@ FRAMED = {
 CLOSING = ("/close", "/length-close")
 
 
-class FramingUpstream:
+class ThreadedUpstream:
+    """A socketserver on 127.0.0.1 run by a daemon thread; close() stops it."""
+
+    def serve(self, server):
+        server.daemon_threads = True
+        self.server = server
+        self.port = server.server_address[1]
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class FramingUpstream(ThreadedUpstream):
     """A keep-alive HTTP/1.1 server answering each path with fixed bytes (FRAMED), so that the
     framing the proxy must keep is exact; HEAD gets the head of /length only. Records the
     X-Api-Key of every request."""
@@ -93,14 +112,39 @@ class FramingUpstream:
                         return
 
         socketserver.ThreadingTCPServer.allow_reuse_address = True
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.serve(socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler))
 
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+
+class SlowUpstream(ThreadedUpstream):
+    """Answers GET /delay/<ms> after that many milliseconds with `done <ms>`; counts arrivals and
+    records the X-Api-Key of each request."""
+
+    def __init__(self):
+        self.arrived = threading.Semaphore(0)
+        self.keys = []
+        outer = self
+
+        class H(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                outer.keys.append(self.headers.get("X-Api-Key"))
+                outer.arrived.release()
+                ms = int(self.path.rsplit("/", 1)[1])
+                time.sleep(ms / 1000)
+                answer = f"done {ms}".encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(answer)))
+                    self.end_headers()
+                    self.wfile.write(answer)
+                except OSError:
+                    pass  # the edge closed the connection meanwhile
+
+            def log_message(self, *args):
+                pass
+
+        self.serve(http.server.ThreadingHTTPServer(("127.0.0.1", 0), H))
 
 
 class EdgeHttpProxy(GrantTest):
@@ -120,6 +164,8 @@ class EdgeHttpProxy(GrantTest):
         cls.addClassCleanup(cls.untouched.close)
         cls.framing = FramingUpstream()
         cls.addClassCleanup(cls.framing.close)
+        cls.slow = SlowUpstream()
+        cls.addClassCleanup(cls.slow.close)
         cls.hub.start()
         with open(cls.tls_files[0]) as f:
             upstream_ca = f.read()
@@ -159,11 +205,15 @@ class EdgeHttpProxy(GrantTest):
             server("framing-api", cls.framing.port,
                    {"method": "header", "header": "X-Api-Key", "prefix": "Key "}, plain),
             policy("framing-api", "api-key", "framing-api"),
+            server("slow-api", cls.slow.port,
+                   {"method": "header", "header": "X-Api-Key", "prefix": "Key "}, plain),
+            policy("slow-api", "api-key", "slow-api"),
             server("never-asked", 2, {"method": "bearer"}, plain),
             policy("never-asked", "bearer-secret", "never-asked"),
         ])
-        cls.edge = Edge(cls.hub, cls.cluster.sign(cls.cluster.claims("pod/sales-analytics",
-                                                                     "tessera", lifetime=3600)))
+        cls.pod_token = cls.cluster.sign(cls.cluster.claims("pod/sales-analytics", "tessera",
+                                                            lifetime=3600))
+        cls.edge = Edge(cls.hub, cls.pod_token)
         cls.addClassCleanup(cls.edge.stop)
         cls.edge.start()
         cls.proxy = f"http://127.0.0.1:{cls.edge.proxy_port}"
@@ -452,6 +502,48 @@ class EdgeHttpProxy(GrantTest):
         log = self.edge.log_text()
         for secret in (SECRET, API_KEY, PASSWORD, self.hub.edge):
             self.assertNotIn(secret, log)
+
+
+    def test_6_a_stopping_edge_finishes_requests_under_way_until_its_drain_timeout(self):
+        edge = Edge(self.hub, self.pod_token, proxy_options="drainTimeout: 2s")
+        self.addCleanup(edge.stop)
+        edge.start()
+        results = {}
+
+        def fetch(name, ms):
+            conn = http.client.HTTPConnection("127.0.0.1", edge.proxy_port, timeout=30)
+            try:
+                conn.request("GET", f"http://localhost:{self.slow.port}/delay/{ms}")
+                response = conn.getresponse()
+                results[name] = (response.status, response.read())
+            except (OSError, http.client.HTTPException) as e:
+                results[name] = e
+            finally:
+                conn.close()
+
+        fetches = [threading.Thread(target=fetch, args=("short", 800)),
+                   threading.Thread(target=fetch, args=("long", 15_000))]
+        for t in fetches:
+            t.start()
+        for _ in fetches:
+            self.assertTrue(self.slow.arrived.acquire(timeout=10), "a request did not arrive")
+        started = time.monotonic()
+        edge.proc.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        with self.assertRaises(ConnectionRefusedError, msg="a stopping edge accepts nothing new"):
+            socket.create_connection(("127.0.0.1", edge.proxy_port), timeout=2).close()
+        edge.proc.wait(20)
+        stopped = time.monotonic() - started
+        for t in fetches:
+            t.join(20)
+        self.assertEqual(results["short"], (200, b"done 800"), edge.log_text())
+        self.assertIsInstance(results["long"], (OSError, http.client.HTTPException))
+        self.assertEqual(edge.proc.returncode, 0)
+        # The drain waited for the short one and gave up on the long one at 2 s.
+        self.assertGreaterEqual(stopped, 1.9)
+        self.assertLess(stopped, 8)
+        self.assertIn("closing the requests still under way (1)", edge.log_text())
+        self.assertEqual(self.slow.keys[-2:], [f"Key {API_KEY}"] * 2)
 
 
 if __name__ == "__main__":

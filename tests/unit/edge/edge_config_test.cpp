@@ -27,6 +27,7 @@ TEST(EdgeConfig, AMinimalConfigurationTakesTheDefaults) {
   EXPECT_EQ(c->hub.url, "https://hub.example.com");
   EXPECT_EQ(c->hub.tokenFile, std::filesystem::path("/etc/tessera/edge-token"));
   EXPECT_EQ(c->proxy.listen, "127.0.0.1:3128");
+  EXPECT_EQ(c->proxy.drainTimeout, std::chrono::seconds(10));
   EXPECT_EQ(c->adminListen, "127.0.0.1:9901");
   EXPECT_FALSE(c->decrypt.enabled());
   EXPECT_EQ(c->grants.maxEntries, 1000u);
@@ -37,7 +38,8 @@ TEST(EdgeConfig, EverySectionParses) {
   auto c = parse(R"(
 hub: {url: "http://127.0.0.1:8080", tokenEnv: EDGE_TOKEN, caBundle: hub-ca.pem, timeout: 3s,
       routesRefresh: 30s}
-proxy: {listen: "127.0.0.1:3128", maxConnections: 100, idleTimeout: 30s, ioTimeout: 5s}
+proxy: {listen: "127.0.0.1:3128", maxConnections: 100, idleTimeout: 30s, ioTimeout: 5s,
+        drainTimeout: 3s}
 tls: {selfSignedDir: /var/lib/tessera/edge-ca, upstreamCaBundle: roots.pem}
 admin: {listen: "127.0.0.1:9999"}
 evidence:
@@ -60,6 +62,7 @@ log: {level: debug, format: json}
   EXPECT_EQ(c->proxy.maxConnections, 100u);
   EXPECT_EQ(c->proxy.idleTimeout, std::chrono::seconds(30));
   EXPECT_EQ(c->proxy.ioTimeout, std::chrono::seconds(5));
+  EXPECT_EQ(c->proxy.drainTimeout, std::chrono::seconds(3));
   EXPECT_EQ(c->hub.caBundle, std::filesystem::path("/etc/tessera/hub-ca.pem"));
   EXPECT_EQ(c->hub.routesRefresh, std::chrono::seconds(30));
   EXPECT_TRUE(c->decrypt.enabled());
@@ -97,6 +100,10 @@ TEST(EdgeConfig, ErrorsNameTheFieldAndTheReason) {
   expectError(std::string(kMinimal) + "tls: {caCertFile: ca.pem}\n",
               "caCertFile and caKeyFile go together");
   expectError(std::string(kMinimal) + "hub2: 1\n", "hub2");
+  expectError(
+      "hub: {url: \"https://h\", tokenFile: t}\n"
+      "proxy: {listen: \"127.0.0.1:3128\", drainTimeout: 11m}\n",
+      "proxy.drainTimeout: must be at most 10m");
 }
 
 }  // namespace
