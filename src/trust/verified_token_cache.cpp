@@ -66,10 +66,12 @@ bool VerifiedTokenCache::seenBeforeLocked(const std::string& key) {
   if (firstSight_.empty()) {
     return true;
   }
-  // Never 0, which marks an empty slot. Two keys with one fingerprint only let a verified
-  // identity into the cache a sighting early.
-  const std::uint64_t fingerprint = std::hash<std::string>{}(key) | 1;
-  auto& slot = firstSight_[fingerprint % firstSight_.size()];
+  // The slot from the hash itself: with the low bit forced on, a table of even size would use
+  // only its odd slots. The fingerprint is never 0, which marks an empty slot; two keys with one
+  // fingerprint only let a verified identity into the cache a sighting early.
+  const std::uint64_t hash = std::hash<std::string>{}(key);
+  auto& slot = firstSight_[hash % firstSight_.size()];
+  const std::uint64_t fingerprint = hash | 1;
   if (slot == fingerprint) {
     slot = 0;
     return true;
