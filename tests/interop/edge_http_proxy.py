@@ -476,34 +476,6 @@ class EdgeHttpProxy(GrantTest):
         self.assertIn("context", body["message"])
         self.assertEqual(len(self.plain_upstream.requests), before)
 
-    def test_6_metrics_count_injections(self):
-        metrics = self.edge.metrics()
-        self.assertIn('tessera_edge_injections_total{method="bearer"}', metrics)
-        self.assertIn('tessera_edge_injections_total{method="header"}', metrics)
-        self.assertIn("tessera_edge_grant_cache_entries", metrics)
-
-    def test_7_the_hub_stopped_held_grants_work_new_targets_get_503(self):
-        # Hold the header-api grant, then stop the hub.
-        code, _, err = curl("-x", self.proxy, f"http://localhost:{self.plain_upstream.port}/")
-        self.assertEqual(code, 0, err)
-        self.hub.proc.terminate()
-        self.hub.proc.wait(30)
-        code, out, err = curl("-x", self.proxy, f"http://localhost:{self.plain_upstream.port}/a")
-        self.assertEqual(code, 0, err)
-        self.assertEqual(json.loads(out)["headers"]["x-api-key"], f"Key {API_KEY}")
-        # A target the edge holds no grant for: a clear 503.
-        code, out, err = curl("-x", self.proxy, "-i", "http://localhost:2/x")
-        self.assertEqual(code, 0, err)
-        self.assertIn("503", out.splitlines()[0])
-        self.assertIn("Tessera-Error: unavailable", out)
-        self.assertIn("cannot be reached", out)
-
-    def test_8_no_credential_in_the_edge_log(self):
-        log = self.edge.log_text()
-        for secret in (SECRET, API_KEY, PASSWORD, self.hub.edge):
-            self.assertNotIn(secret, log)
-
-
     def test_6_a_stopping_edge_finishes_requests_under_way_until_its_drain_timeout(self):
         edge = Edge(self.hub, self.pod_token, proxy_options="drainTimeout: 2s")
         self.addCleanup(edge.stop)
@@ -544,6 +516,33 @@ class EdgeHttpProxy(GrantTest):
         self.assertLess(stopped, 8)
         self.assertIn("closing the requests still under way (1)", edge.log_text())
         self.assertEqual(self.slow.keys[-2:], [f"Key {API_KEY}"] * 2)
+
+    def test_6_metrics_count_injections(self):
+        metrics = self.edge.metrics()
+        self.assertIn('tessera_edge_injections_total{method="bearer"}', metrics)
+        self.assertIn('tessera_edge_injections_total{method="header"}', metrics)
+        self.assertIn("tessera_edge_grant_cache_entries", metrics)
+
+    def test_7_the_hub_stopped_held_grants_work_new_targets_get_503(self):
+        # Hold the header-api grant, then stop the hub.
+        code, _, err = curl("-x", self.proxy, f"http://localhost:{self.plain_upstream.port}/")
+        self.assertEqual(code, 0, err)
+        self.hub.proc.terminate()
+        self.hub.proc.wait(30)
+        code, out, err = curl("-x", self.proxy, f"http://localhost:{self.plain_upstream.port}/a")
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["headers"]["x-api-key"], f"Key {API_KEY}")
+        # A target the edge holds no grant for: a clear 503.
+        code, out, err = curl("-x", self.proxy, "-i", "http://localhost:2/x")
+        self.assertEqual(code, 0, err)
+        self.assertIn("503", out.splitlines()[0])
+        self.assertIn("Tessera-Error: unavailable", out)
+        self.assertIn("cannot be reached", out)
+
+    def test_8_no_credential_in_the_edge_log(self):
+        log = self.edge.log_text()
+        for secret in (SECRET, API_KEY, PASSWORD, self.hub.edge):
+            self.assertNotIn(secret, log)
 
 
 if __name__ == "__main__":
